@@ -1,0 +1,150 @@
+"""The `python -m loaders` command line: extract, evaluate, build, import."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import LoaderError
+from .evaluate import format_report, load_gold, score
+from .pipeline import extract_file, tables_of
+from .readers import ARTICLE_SUFFIXES
+from .store import commit_batch, load_tables, store_root
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
+DEFAULT_BATCH = "default-seeds"
+# The shipped data carries a fixed time so that `build` gives the same bytes on every machine.
+DEFAULT_TIME = "2026-01-01T00:00:00+08:00"
+
+CLAIM_FIELDS = ("doc", "text", "start", "end", "value", "unit", "kind", "qualifier", "object",
+                "district", "street", "community", "programme", "status", "period", "evidence")
+
+
+def _articles(paths: list[str]) -> list[Path]:
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in ARTICLE_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+def cmd_extract(args) -> int:
+    for path in _articles(args.files):
+        _, ex = extract_file(path)
+        for c in ex.claims:
+            row = {k: c[k] for k in CLAIM_FIELDS}
+            if args.jsonl:
+                print(json.dumps(row, ensure_ascii=False))
+            else:
+                where = c["community"] or c["street"] or c["district"] or "（全市）"
+                print(f"{c['doc']}\t{c['text']}\t{c['value']:g} {c['unit']}\t{c['qualifier']}\t"
+                      f"{where}\t{c['programme']}\t{c['status']}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    gold = load_gold(args.gold)
+    pred = []
+    for path in _articles([args.texts]):
+        _, ex = extract_file(path)
+        pred += ex.claims
+    result = score(gold, pred)
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if k != "errors"}, ensure_ascii=False))
+    else:
+        print(format_report(result))
+    if result["f1"] < args.min_f1:
+        print(f"F1 {result['f1']:.3f} 低于要求的 {args.min_f1}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _commit_articles(paths: list[Path], batch_id: str, manifest: dict, root) -> dict:
+    items = [extract_file(p, batch_id) for p in paths]
+    tables = tables_of(items, batch_id)
+    commit_batch(batch_id, tables, manifest, root)
+    return {k: len(v) for k, v in tables.items()}
+
+
+def cmd_build(args) -> int:
+    root = store_root(args.data)
+    seeds = Path(args.seeds)
+    paths = _articles([str(seeds)])
+    if not paths:
+        raise LoaderError("没有找到可导入的文章（.txt/.docx/.pdf），请检查 --seeds 目录", path=str(seeds))
+    digest = hashlib.sha256("".join(hashlib.sha256(p.read_bytes()).hexdigest()
+                                    for p in paths).encode()).hexdigest()
+    # The default batch is the build's own output: replace it whole.
+    shutil.rmtree(root / "batches" / DEFAULT_BATCH, ignore_errors=True)
+    counts = _commit_articles(paths, DEFAULT_BATCH, {
+        "kind": "default", "file": "shared/seeds", "sha256": digest, "uploader": "build",
+        "time": DEFAULT_TIME, "status": "committed"}, root)
+    print(f"已生成默认数据 {root / 'batches' / DEFAULT_BATCH}：" +
+          "，".join(f"{k} {v} 行" for k, v in counts.items()))
+    return 0
+
+
+def cmd_import(args) -> int:
+    root = store_root(args.data)
+    known = set(load_tables(root).documents["sha256"].dropna())
+    for path in _articles(args.files):
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
+            raise LoaderError(f"暂不支持导入 {path.suffix} 文件；文章请用 .txt、.docx 或 .pdf",
+                              path=str(path))
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+        if sha in known:
+            print(f"{path}：同样的文件已经导入过，跳过（未写入任何数据）", file=sys.stderr)
+            continue
+        now = datetime.now(timezone.utc).astimezone()
+        batch_id = f"{now:%Y%m%dT%H%M%S}-{sha[:8]}"
+        counts = _commit_articles([path], batch_id, {
+            "kind": "article", "file": path.name, "sha256": sha, "uploader": args.uploader,
+            "time": now.isoformat(timespec="seconds"), "status": "committed"}, root)
+        known.add(sha)
+        print(f"{path}：已导入为批次 {batch_id}（" +
+              "，".join(f"{k} {v} 行" for k, v in counts.items()) + "）")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m loaders", description="社区治理数据看板：文章与表格导入")
+    sub = p.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("extract", help="print the claims of articles; writes nothing")
+    e.add_argument("files", nargs="+")
+    e.add_argument("--jsonl", action="store_true", help="one JSON object per claim")
+    e.set_defaults(func=cmd_extract)
+    v = sub.add_parser("evaluate", help="score extraction against gold claims")
+    v.add_argument("--gold", default=str(REPO.parent / "shared" / "gold" / "seeds.jsonl"))
+    v.add_argument("--texts", default=str(DEFAULT_SEEDS))
+    v.add_argument("--min-f1", type=float, default=0.0)
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_evaluate)
+    b = sub.add_parser("build", help="rebuild the shipped default data from the seed articles")
+    b.add_argument("--seeds", default=str(DEFAULT_SEEDS))
+    b.add_argument("--data", default=None, help="store folder (default: data/)")
+    b.set_defaults(func=cmd_build)
+    i = sub.add_parser("import", help="import files as new batches")
+    i.add_argument("files", nargs="+")
+    i.add_argument("--data", default=None)
+    i.add_argument("--uploader", default="命令行")
+    i.set_defaults(func=cmd_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LoaderError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,306 @@
+"""One quantity parser for article text and spreadsheet cells: "3000余人次", "近2.1万名", "650㎡".
+
+`parse_quantity(text)` reads one cell-like string; `find_quantities(text)` scans running text and
+drops what the guidelines say is not a claim (dates, ordinals, codes, slogans, determiners).
+Units, qualifiers and the non-claim phrases live in data/units.yaml and data/cues.yaml.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .textnorm import fold_chars
+
+DATA = Path(__file__).resolve().parent / "data"
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+SMALL_MAGS = {"十": 10, "百": 100, "千": 1000}
+BIG_MAGS = {"万": 10_000, "亿": 100_000_000}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    text: str                 # the surface matched, e.g. "3000余人次"
+    value: float              # in the canonical unit (万/亿 and 平方公里/亩 applied)
+    unit: str | None          # canonical unit code; None for a bare number (a cell without unit)
+    kind: str | None
+    qualifier: str            # exact | at_least | at_most | approx
+    measure: str = ""         # the unit or measure word as written (个, 平方米, %)
+    value_max: float | None = None   # upper end of a range ("3至5个"); `value` is the lower end
+    start: int = 0            # offsets of `text` in the string that was parsed or scanned
+    end: int = 0
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    units = yaml.safe_load((DATA / "units.yaml").read_text(encoding="utf-8"))
+    cues = yaml.safe_load((DATA / "cues.yaml").read_text(encoding="utf-8"))
+    return {**units, "cues": cues}
+
+
+def parse_number(s: str) -> float | None:
+    """Arabic, full-width, Chinese or mixed numerals: 1,100万, 3万4000, 一百二十, 三万五, 百 → float.
+    None for what is not one number (三四: two digits side by side, an estimate; empty)."""
+    s = fold_chars(s).replace(",", "").replace("，", "").strip()
+    if not s:
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    tokens = re.findall(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]", s)
+    if "".join(tokens) != s:
+        return None
+    total = section = 0.0
+    cur: float | None = None
+    last_mag: float | None = None   # the magnitude just before `cur`, for 三万五 = 35000
+    zero_seen = False
+    for tok in tokens:
+        if tok in CN_DIGITS or tok[0].isdigit():
+            v = float(CN_DIGITS[tok]) if tok in CN_DIGITS else float(tok)
+            if tok in ("零", "〇"):
+                zero_seen = True
+                continue
+            if cur is not None:
+                return None          # 三四个, 二〇二五: not a single count
+            cur = v
+            if tok[0].isdigit():
+                last_mag = None       # 3万4000: the Arabic part is written out in full
+        elif tok in SMALL_MAGS:
+            m = SMALL_MAGS[tok]
+            section += (1.0 if cur is None else cur) * m
+            cur, last_mag, zero_seen = None, m, False
+        else:
+            m = BIG_MAGS[tok]
+            part = section + (cur or 0.0)
+            if tok == "亿":
+                total = (total + part or 1.0) * m
+            else:
+                total += (part or 1.0) * m
+            section, cur, last_mag, zero_seen = 0.0, None, m, False
+    if cur is not None and last_mag is not None and not zero_seen and cur < 10:
+        cur *= last_mag / 10          # 三万五 → 35000, 一百二 → 120, 三千五 → 3500
+    return total + section + (cur or 0.0)
+
+
+# --- the scanning pattern, built once from the data files ---------------------------------------
+
+_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+_NUM = rf"(?:{_AR}(?:[十百千万亿]+{_AR})*[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿]+)"
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    d = _data()
+    q = d["cues"]["qualifiers"]
+    measures = list(d["units"]) + list(d["generic"])
+    return re.compile(
+        rf"""
+        (?P<pre>{_alt(k for k in q['prefix'] if k != '上')}|上(?=[百千万亿]))?  # 近, 约, 超过, 上(千)
+        (?P<num>{_NUM})                               # 3000, 2.1万, 一百二十, 3万4000
+        (?:(?P<sep>[-~～—–至到])(?P<num2>{_NUM}))?      # a range: 3至5个, 10-20人
+        (?P<mid>余|多)?                               # 3000余人次, 百余人
+        (?P<mag>[万亿]+)?                             # 二百余万元: the magnitude after 余
+        (?P<unit>{_alt(measures)})                    # 人次, 平方米, %, 个 …
+        (?P<post>{_alt(k for k in q['suffix'] if k not in ('余', '多'))})?  # 以上, 左右
+        """, re.VERBOSE)
+
+
+_PERCENT_WORDS = re.compile(rf"百分之(?P<num>{_NUM})")
+
+
+def _measure(unit_surface: str, obj: str) -> tuple[str, str, float]:
+    """(unit, kind, factor) of a measure word; a generic one (个, 项, 家) is read by its object."""
+    d = _data()
+    if unit_surface in d["units"]:
+        u = d["units"][unit_surface]
+        return u["unit"], u["kind"], float(u.get("factor", 1))
+    for rule in d["objects"]:
+        if any(w in obj for w in rule["words"]):
+            return rule["unit"], rule["kind"], 1.0
+    g = d["generic"][unit_surface]
+    return g["unit"], g["kind"], 1.0
+
+
+def _qualifier(m: re.Match) -> str:
+    q = _data()["cues"]["qualifiers"]
+    if m.group("pre"):
+        return q["prefix"][m.group("pre")]
+    if m.groupdict().get("mid"):
+        return q["suffix"][m.group("mid")]
+    if m.groupdict().get("post"):
+        return q["suffix"][m.group("post")]
+    return "exact"
+
+
+def _is_bare_magnitude(num: str) -> bool:
+    return bool(re.fullmatch(r"[百千万亿]+", num))
+
+
+def _from_match(m: re.Match, obj: str) -> Quantity | None:
+    num = m.group("num")
+    value = parse_number(num)
+    if value is None:
+        return None
+    if m.group("mag"):
+        for ch in m.group("mag"):
+            value *= BIG_MAGS[ch]
+    unit, kind, factor = _measure(m.group("unit"), obj)
+    qualifier = _qualifier(m)
+    value_max = None
+    if m.group("num2"):
+        hi = parse_number(m.group("num2"))
+        if hi is None or hi <= value:
+            return None
+        # A range stores its lower end as an "at least" figure; the upper end is kept apart.
+        value_max, qualifier = hi * factor, "at_least"
+    return Quantity(text=m.group(0), value=_round(value * factor), unit=unit, kind=kind,
+                    qualifier=qualifier, measure=m.group("unit"), value_max=value_max,
+                    start=m.start(), end=m.end())
+
+
+def _round(v: float) -> float:
+    return float(round(v, 2))
+
+
+def parse_quantity(text: str, unit_hint: str = "", object_hint: str = "") -> Quantity | None:
+    """Read one cell-like string as a quantity: "650㎡", "50万元", "3000余人次", "1,200", "近2.1万".
+
+    A number without a unit takes `unit_hint` (the sheet's unit column, e.g. "人次"); with no hint
+    it comes back with unit None. Returns None when the string is not one quantity."""
+    raw = text
+    s = fold_chars(str(text)).strip()
+    if not s:
+        return None
+    hint = fold_chars(unit_hint or "").strip()
+    m = _pattern().fullmatch(s) or (_pattern().fullmatch(s + hint) if hint else None)
+    if m:
+        q = _from_match(m, object_hint)
+        return None if q is None else _with_span(q, raw, s)
+    p = _PERCENT_WORDS.fullmatch(s)
+    if p:
+        v = parse_number(p.group("num"))
+        return None if v is None else _with_span(
+            Quantity(s, v, "percent", "percent", "exact", "%"), raw, s)
+    bare = re.fullmatch(rf"(?P<pre>{_alt(_data()['cues']['qualifiers']['prefix'])})?"
+                        rf"(?P<num>{_NUM})(?P<post>余|多|以上|左右)?", s)
+    if bare:
+        v = parse_number(bare.group("num"))
+        if v is None:
+            return None
+        return _with_span(Quantity(s, _round(v), None, None, _qualifier(bare), ""), raw, s)
+    return None
+
+
+def _with_span(q: Quantity, raw: str, s: str) -> Quantity:
+    lead = len(raw) - len(raw.lstrip())
+    surface = raw.strip()   # fold_chars keeps length, so this is the matched text as written
+    return Quantity(**{**q.__dict__, "text": surface, "start": lead, "end": lead + len(surface)})
+
+
+# --- scanning running text ----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _non_claim_re() -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in _data()["cues"]["non_claim_patterns"]))
+
+
+@lru_cache(maxsize=1)
+def _skip_before_re() -> re.Pattern:
+    return re.compile(f"(?:{_alt(_data()['cues']['skip_before'])})$")
+
+
+def _blocked(text: str, m: re.Match) -> bool:
+    """Is this match a number that the guidelines say is not a claim?"""
+    num, unit = m.group("num"), m.group("unit")
+    before = text[max(0, m.start() - 4): m.start()]
+    after = text[m.end(): m.end() + 1]
+    if after and after in _data()["blockers"].get(unit, ()):
+        return True                                  # 元素, 户外, 支持: a word, not a measure
+    if not m.group("pre"):
+        if before and (before[-1].isascii() and before[-1].isalnum() or before[-1] in "+=＋×/.-"):
+            return True                              # codes and formulas: 1+3+3+N, 1信义贝=1元
+        if _skip_before_re().search(before):
+            return True                              # 第六届, 每3户, 数十名
+    if after in ("+", "=", "＋"):
+        return True
+    if num[0].isdigit() and len(num) > 1 and num[0] == "0" and not num.startswith("0."):
+        return True                                  # identifiers with a leading zero
+    if num == "一" and not m.group("mid"):
+        return True                                  # 一个/一支/一批: a determiner, not a count
+    if _is_bare_magnitude(num) and not (m.group("pre") or m.group("mid")):
+        return True                                  # 千家忧, 万根线: idioms, not figures
+    if _in_short_quote(text, m):
+        return True                                  # “两个替代”, “一中心三条线五融合”: a name
+    return False
+
+
+def _in_short_quote(text: str, m: re.Match, reach: int = 12) -> bool:
+    """Inside “…” that holds more than the quantity itself: a slogan or a name, not a figure."""
+    left = text.rfind("“", max(0, m.start() - reach), m.start())
+    if left < 0 or "”" in text[left: m.start()]:
+        return False
+    right = text.find("”", m.end(), m.end() + reach)
+    if right < 0 or "“" in text[m.end(): right]:
+        return False
+    inside = text[left + 1: right]
+    # Speech in quotes (“社区孵化出8支团队。”) holds punctuation; a slogan or a name does not.
+    return inside != m.group(0) and len(inside) <= reach and not re.search(r"[。，,！？!?；;：:]", inside)
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every claim-like quantity in `text` (already repaired), in order, with non-claims dropped."""
+    non_claims = [(n.start(), n.end()) for n in _non_claim_re().finditer(text)]
+    out = []
+    for m in _pattern().finditer(text):
+        if _blocked(text, m):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in non_claims):
+            continue
+        q = _from_match(m, _object_after(text, m.end()))
+        if q is not None:
+            out.append(q)
+    for p in _PERCENT_WORDS.finditer(text):
+        v = parse_number(p.group("num"))
+        if v is not None:
+            out.append(Quantity(p.group(0), v, "percent", "percent", "exact", "%",
+                                start=p.start(), end=p.end()))
+    out.sort(key=lambda q: q.start)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _object_re() -> tuple[re.Pattern, re.Pattern]:
+    stops = _data()["cues"]["object_stops"]
+    return (re.compile(f"[^{stops}0-9]{{1,8}}"),
+            re.compile(f"[^{stops}0-9]{{1,8}}$"))
+
+
+def _object_after(text: str, pos: int) -> str:
+    m = _object_re()[0].match(text, pos)
+    return m.group(0) if m else ""
+
+
+def object_of(text: str, q: Quantity) -> str:
+    """What is counted: the noun after the quantity (5家企业), else the noun before (活动20余场)."""
+    after = _object_after(text, q.end)
+    if after:
+        return after
+    m = _object_re()[1].search(text[max(0, q.start - 8): q.start])
+    if not m:
+        return ""
+    obj = m.group(0)
+    for verb in sorted(_data()["cues"]["object_verbs"], key=len, reverse=True):
+        if obj.startswith(verb) and len(obj) > len(verb):
+            obj = obj[len(verb):]
+            break
+    return obj

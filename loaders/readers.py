@@ -1,0 +1,218 @@
+"""Read article files (.txt, .docx, .pdf) into plain text, exactly as stored.
+
+The text returned here is the reference string for every claim offset in the
+claims table, so it is produced once, deterministically, and never cleaned up
+beyond newline normalisation. Anything we cannot read faithfully is rejected
+with a LoaderError whose Chinese message names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import unicodedata
+from dataclasses import dataclass
+
+from loaders.errors import LoaderError
+
+ARTICLE_SUFFIXES = (".txt", ".docx", ".pdf")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+_MB = 1024 * 1024
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Leading bytes of formats people commonly save under the wrong extension.
+_MAGIC = {b"%PDF-": "PDF", b"PK\x03\x04": "Word（.docx）", b"\xd0\xcf\x11\xe0": "旧版 Word（.doc）"}
+# Above these shares the content is not what it claims to be (see _read_txt).
+_MAX_CONTROL_SHARE = 0.01
+_MAX_PUA_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str  # file name (basename) used as `doc` in the claims table
+    text: str  # the full text as read; all claim offsets point into this string
+    sha256: str  # of the raw file bytes
+    encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030', 'docx', 'pdf'
+
+
+def read_document(
+    path: str | os.PathLike, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Read the article at `path`; `name` (default: its basename) becomes Document.name."""
+    label = os.fspath(path)
+    suffix = _check_suffix(label)
+    try:
+        size = os.stat(path).st_size
+        # Check the size before reading so a huge file is never loaded into memory.
+        _check_size(size, max_bytes, label)
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
+    except IsADirectoryError:
+        raise LoaderError("这是一个文件夹，不是文件，请选择具体的文章文件。", path=label) from None
+    except PermissionError:
+        raise LoaderError("没有读取该文件的权限，请检查文件权限后重试。", path=label) from None
+    except OSError as e:
+        raise LoaderError(f"无法读取文件（{e.strerror}），请检查文件权限或是否被其他程序占用。", path=label) from None
+    # The format comes from the path, not from `name`, which is only a display label.
+    return _parse(data, suffix, name if name is not None else os.path.basename(label), label, max_bytes)
+
+
+def read_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Same as read_document, for uploaded bytes; the format is chosen by `name`'s extension."""
+    return _parse(bytes(data), _check_suffix(name), name, name, max_bytes)
+
+
+def _parse(data: bytes, suffix: str, name: str, label: str, max_bytes: int) -> Document:
+    _check_size(len(data), max_bytes, label)
+    if not data:
+        raise LoaderError("文件是空的（0 字节），请确认保存了文章内容。", path=label)
+    if suffix == ".txt":
+        text, encoding = _read_txt(data, label)
+    elif suffix == ".docx":
+        text, encoding = _read_docx(data, label), "docx"
+    else:
+        text, encoding = _read_pdf(data, label), "pdf"
+    # Newlines are normalised for every format so offsets never depend on the source platform.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise LoaderError("文件中只有空白，没有文字内容，请确认保存了文章内容。", path=label)
+    return Document(name=name, text=text, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+
+
+def _check_suffix(name: str) -> str:
+    """The lower-cased extension of `name`, which must be one of ARTICLE_SUFFIXES."""
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in ARTICLE_SUFFIXES:
+        return suffix
+    supported = "、".join(ARTICLE_SUFFIXES)
+    hint = "请用 Word 或 WPS 另存为 .docx 后再上传。" if suffix == ".doc" else "请转换成其中一种格式后再上传。"
+    raise LoaderError(f"不支持的文件类型“{suffix or '无扩展名'}”，只支持 {supported}；{hint}", path=name)
+
+
+def _check_size(size: int, max_bytes: int, label: str) -> None:
+    if size > max_bytes:
+        raise LoaderError(
+            f"文件太大（{_size(size)}），超过上限 {_size(max_bytes)}，请拆分文件或只保留文章正文。", path=label
+        )
+
+
+def _size(n: int) -> str:
+    # Tiny limits (used in tests) would print as "0.0 MB", so show bytes for those.
+    return f"{n / _MB:.1f} MB".replace(".0 MB", " MB") if n >= _MB // 10 else f"{n} 字节"
+
+
+def _sniffed_format(data: bytes) -> str | None:
+    return next((fmt for magic, fmt in _MAGIC.items() if data.startswith(magic)), None)
+
+
+def _read_txt(data: bytes, label: str) -> tuple[str, str]:
+    fmt = _sniffed_format(data)
+    if fmt:
+        raise LoaderError(f"扩展名是 .txt，但内容实际上是 {fmt} 文件，请改成正确的扩展名后再上传。", path=label)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoaderError("文件是 UTF-16 编码，暂不支持，请用记事本“另存为”UTF-8 编码后再上传。", path=label)
+    if b"\x00" in data:
+        raise LoaderError("文件包含二进制内容（NUL 字节），不是纯文本文件，请确认选对了文件。", path=label)
+
+    bom = data.startswith(_UTF8_BOM)
+    try:
+        text, encoding = data.decode("utf-8-sig"), ("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError:
+        # A UTF-8 BOM says the writer meant UTF-8, so a GB18030 guess would only produce garbage.
+        text = None if bom else _try_decode(data, "gb18030")
+        encoding = "gb18030"
+    if text is None:
+        raise LoaderError(
+            "无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK），请用记事本或 WPS“另存为”UTF-8 编码后再上传。",
+            path=label,
+        )
+    # GB18030 accepts almost any byte sequence; private-use or replacement characters
+    # are the sign that the bytes were in some other encoding (Big5, Shift-JIS, ...).
+    if encoding == "gb18030" and _share(text, _is_pua_or_replacement) > _MAX_PUA_SHARE:
+        raise LoaderError(
+            "文件编码不正确（按 GB18030 解码后出现大量无法显示的字符），请用原来的软件“另存为”UTF-8 编码后再上传。",
+            path=label,
+        )
+    if _share(text, _is_control) > _MAX_CONTROL_SHARE:
+        raise LoaderError("文件包含大量控制字符，像是二进制文件而不是纯文本，请确认选对了文件。", path=label)
+    return text, encoding
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _share(text: str, predicate) -> float:
+    return sum(map(predicate, text)) / len(text) if text else 0.0
+
+
+def _is_control(ch: str) -> bool:
+    return ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc"
+
+
+def _is_pua_or_replacement(ch: str) -> bool:
+    return ch == "\ufffd" or unicodedata.category(ch) == "Co"
+
+
+def _read_docx(data: bytes, label: str) -> str:
+    import docx  # imported lazily: only needed for .docx
+
+    if not data.startswith(b"PK\x03\x04"):
+        fmt = _sniffed_format(data)
+        hint = "请用 Word 或 WPS 另存为 .docx" if fmt == "旧版 Word（.doc）" else "请确认文件是用 Word/WPS 保存的 .docx"
+        raise LoaderError(f"不是有效的 .docx 文件（内容是{fmt or '其他格式'}），{hint}后再上传。", path=label)
+    try:
+        document = docx.Document(io.BytesIO(data))
+        return "\n".join(_docx_paragraphs(document))
+    except Exception:  # python-docx raises many types for broken packages; all mean the same to the user
+        raise LoaderError("文件已损坏或不是有效的 .docx 文件，请用 Word 或 WPS 打开后重新“另存为”.docx。", path=label) from None
+
+
+def _docx_paragraphs(container):
+    """Paragraph texts in document order, descending into (nested) tables."""
+    for block in container.iter_inner_content():
+        if hasattr(block, "rows"):
+            # A merged cell is returned once per grid slot it covers (across columns and
+            # rows); read it once. The set holds the elements themselves, not id()s, because
+            # lxml proxies are recreated per access and their ids get reused.
+            seen = set()
+            for row in block.rows:
+                for cell in row.cells:
+                    if cell._tc not in seen:
+                        seen.add(cell._tc)
+                        yield from _docx_paragraphs(cell)
+        else:
+            yield block.text
+
+
+def _read_pdf(data: bytes, label: str) -> str:
+    from pypdf import PasswordType, PdfReader  # imported lazily: only needed for .pdf
+    from pypdf.errors import DependencyError
+
+    encrypted = LoaderError("PDF 有密码保护（已加密），无法读取文字，请先解除密码或另存为未加密的 PDF。", path=label)
+    corrupt = LoaderError("文件已损坏或不是有效的 PDF 文件，请确认文件能用 PDF 阅读器打开后重新导出。", path=label)
+    if b"%PDF-" not in data[:1024]:
+        raise corrupt
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # pypdf has already tried the empty user password; anything still locked needs one.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise encrypted
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoaderError:
+        raise
+    except DependencyError:  # AES-encrypted and no crypto library installed
+        raise encrypted from None
+    except Exception:  # pypdf raises many types for malformed files; all mean the same to the user
+        raise corrupt from None
+    if not pages:
+        raise LoaderError("PDF 没有任何页面，请确认选对了文件。", path=label)
+    if not any(p.strip() for p in pages):
+        raise LoaderError("PDF 没有文字层（可能是扫描件或图片），请先做 OCR 文字识别后再上传。", path=label)
+    return "\n\n".join(pages)

@@ -1,0 +1,138 @@
+"""The tables' schemas, declared once and checked wherever data is written or read.
+
+The claims columns named in ../shared/design/ARCHITECTURE.md are a contract; the vocabularies
+(kinds, units, qualifiers, statuses) are those of ../shared/gold/GUIDELINES.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+KINDS = ("area", "money", "people", "person_times", "households", "events", "organisations",
+         "teams", "projects", "items", "facilities", "percent", "length", "duration", "other")
+UNITS = ("m2", "yuan", "person", "person_time", "household", "event", "organisation", "team",
+         "project", "item", "facility", "percent", "m", "day", "year", "other")
+QUALIFIERS = ("exact", "at_least", "at_most", "approx")
+STATUSES = ("achieved", "planned")
+SOURCE_TYPES = ("article", "sheet")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+
+
+S, I, F = pa.string(), pa.int64(), pa.float64()
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "claims": (
+        Column("claim_id", S, False),
+        Column("batch_id", S, False),
+        Column("source_type", S, False, SOURCE_TYPES),
+        Column("doc", S, False),
+        Column("start", I),
+        Column("end", I),
+        Column("row", I),
+        Column("text", S, False),
+        Column("value", F, False),
+        Column("unit", S, False, UNITS),
+        Column("kind", S, False, KINDS),
+        Column("qualifier", S, False, QUALIFIERS),
+        Column("object", S),
+        Column("district", S),
+        Column("street", S),
+        Column("community", S),
+        Column("programme", S, False),
+        Column("status", S, False, STATUSES),
+        Column("period", S),
+        Column("evidence", S, False),
+        Column("evidence_start", I),   # offset of `evidence` in the source text (articles)
+    ),
+    "communities": (
+        Column("community", S, False),
+        Column("street", S),
+        Column("district", S),
+        Column("secretary", S),
+        Column("title", S),
+        Column("batch_id", S, False),
+        Column("doc", S, False),
+    ),
+    "initiatives": (
+        Column("name", S, False),
+        Column("community", S),
+        Column("street", S),
+        Column("district", S),
+        Column("programme", S, False),
+        Column("status", S, False, STATUSES),
+        Column("evidence", S, False),
+        Column("start", I),
+        Column("end", I),
+        Column("batch_id", S, False),
+        Column("doc", S, False),
+    ),
+    "documents": (
+        Column("doc", S, False),
+        Column("title", S),
+        Column("sha256", S, False),
+        Column("source_type", S, False, SOURCE_TYPES),
+        Column("chars", I),
+        Column("batch_id", S, False),
+    ),
+}
+
+
+class SchemaError(ValueError):
+    """A table does not match its declared schema (a bug or a corrupt file, not a user error)."""
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([pa.field(c.name, c.type, c.nullable) for c in TABLES[table]])
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return conform(table, pd.DataFrame({c.name: [] for c in TABLES[table]}))
+
+
+def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with exactly the declared columns, in order, with the declared dtypes."""
+    cols = TABLES[table]
+    missing = [c.name for c in cols if c.name not in frame.columns]
+    if missing:
+        raise SchemaError(f"{table}: missing columns {missing}")
+    out = pd.DataFrame(index=frame.index)
+    for c in cols:
+        s = frame[c.name]
+        if c.type == S:
+            out[c.name] = s.astype("string")
+        elif c.type == I:
+            out[c.name] = pd.to_numeric(s).astype("Int64")
+        else:
+            out[c.name] = pd.to_numeric(s).astype("float64")
+    check_frame(table, out)
+    return out.reset_index(drop=True)
+
+
+def check_frame(table: str, frame: pd.DataFrame) -> None:
+    """Raise SchemaError naming every column that breaks the declaration."""
+    problems = []
+    for c in TABLES[table]:
+        if c.name not in frame.columns:
+            problems.append(f"missing column {c.name}")
+            continue
+        s = frame[c.name]
+        if not c.nullable and s.isna().any():
+            problems.append(f"{c.name}: {int(s.isna().sum())} null values")
+        if c.allowed is not None:
+            bad = set(s.dropna().unique()) - set(c.allowed)
+            if bad:
+                problems.append(f"{c.name}: values outside {c.allowed}: {sorted(bad)[:5]}")
+    extra = set(frame.columns) - {c.name for c in TABLES[table]}
+    if extra:
+        problems.append(f"unexpected columns {sorted(extra)}")
+    if problems:
+        raise SchemaError(f"{table}: " + "; ".join(problems))

@@ -1,0 +1,129 @@
+"""Turn a document's text into the text the extractor matches on, keeping a map back to the original.
+
+Three repairs, none of which moves a claim's offsets away from the original text:
+- width and script: full-width digits/punctuation → ASCII, traditional → simplified, one character
+  for one character (so positions are unchanged);
+- OCR line breaks: a newline run inside a sentence (the line before it is long and does not end a
+  sentence) is dropped, so "夯\\n\\n实" and "3000\\n\\n余人次" read as one word;
+- every position of the working text maps back to a position of the original (`to_original`).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+
+# A newline run (with the spaces around it) and whatever stands right before and after it.
+_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+# Characters that may end a line legitimately: sentence ends, closing quotes and brackets, colons.
+_LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
+# A line broken by OCR is body text: it has a comma or pause inside, or it is long. Headings,
+# bylines, names and "XX区XX街道XX社区党委书记" lines have neither and must stay separate.
+_BODY_PUNCT = re.compile(r"[，,、；;]")
+_LONG_LINE = 80
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> dict[int, str]:
+    """Full-width ASCII → ASCII, and traditional → simplified characters (first candidate)."""
+    table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+    table[0x3000] = " "
+    # Quotes and brackets stay Chinese (the extractor reads “…” as quotes), except parentheses.
+    for ch in "“”‘’":
+        table.pop(ord(ch), None)
+    dictionary = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        simp = simp.split(" ")[0]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[ord(trad)] = simp
+    table[ord("㎡")] = "㎡"
+    return table
+
+
+def fold_chars(text: str) -> str:
+    """Width and script folding, one character for one: len(fold_chars(t)) == len(t)."""
+    return text.translate(_char_table())
+
+
+@dataclass(frozen=True)
+class WorkText:
+    """The repaired text and the map back to the original.
+
+    `cuts` lists (work_position, original_position) at every place where the repair dropped
+    characters; between cuts the two texts advance together.
+    """
+    original: str
+    text: str
+    cuts: tuple[tuple[int, int], ...]
+
+    def to_original(self, pos: int) -> int:
+        """Original offset of work-text position `pos` (a start, or an end when exclusive)."""
+        i = bisect.bisect_right(self._work_starts, pos) - 1
+        if i < 0:
+            return pos
+        w, o = self.cuts[i]
+        return o + (pos - w)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the work-text span [start, end)."""
+        if end <= start:
+            s = self.to_original(start)
+            return s, s
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+    @property
+    def _work_starts(self) -> list[int]:
+        cached = self.__dict__.get("_ws")
+        if cached is None:
+            cached = [w for w, _ in self.cuts]
+            object.__setattr__(self, "_ws", cached)
+        return cached
+
+
+def _joins(original: str, brk: re.Match) -> bool:
+    """Is this newline run a break inside a sentence (an OCR artefact) rather than a paragraph?"""
+    before = original[: brk.start()]
+    line_start = before.rfind("\n") + 1
+    line = before[line_start:].strip()
+    if not line or line[-1] in _LINE_END:
+        return False
+    if len(line) < _LONG_LINE and not _BODY_PUNCT.search(line):
+        return False
+    after = original[brk.end(): brk.end() + 1]
+    return bool(after) and not after.isspace()
+
+
+def repair(original: str) -> WorkText:
+    """Fold width and script, then drop OCR line breaks inside sentences."""
+    folded = fold_chars(original)
+    pieces, cuts = [], []
+    pos = work = 0
+    for brk in _BREAK.finditer(folded):
+        if not _joins(folded, brk):
+            continue
+        pieces.append(folded[pos: brk.start()])
+        work += brk.start() - pos
+        pos = brk.end()
+        cuts.append((work, pos))
+    pieces.append(folded[pos:])
+    return WorkText(original, "".join(pieces), tuple(cuts))
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)]?|\n+")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the work text: split at 。！？； and at kept newlines."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() > start:
+            out.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
