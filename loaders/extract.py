@@ -1,6 +1,7 @@
 """From one document's text to its claims, communities and initiatives (the pipeline's middle)."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -61,9 +62,12 @@ def _mentions(text: str, g: Gazetteer) -> tuple[list[Place], PlaceIndex]:
     index = PlaceIndex()
     for p in explicit:
         index.add(p)
-    taken = [(p.start, p.end) for p in explicit]
-    short = [p for p in index.find(text)
-             if not any(s < p.end and p.start < e for s, e in taken)]
+    short, k = [], 0
+    for p in index.find(text):      # both in text order: drop short forms inside explicit chains
+        while k < len(explicit) and explicit[k].end <= p.start:
+            k += 1
+        if not (k < len(explicit) and explicit[k].start < p.end):
+            short.append(p)
     return sorted(explicit + short, key=lambda p: p.start), index
 
 
@@ -77,8 +81,10 @@ def _secretary(text: str, place: Place, title: re.Match) -> str | None:
         return same_line
     if same_line:
         return None
-    prev_lines = text[:line_start].rstrip().rsplit("\n", 1)
-    prev = prev_lines[-1].strip() if prev_lines else ""
+    prev_end = line_start - 1
+    while prev_end > 0 and text[prev_end - 1].isspace():
+        prev_end -= 1
+    prev = text[text.rfind("\n", 0, prev_end) + 1: prev_end].strip()
     return prev if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", prev) else None
 
 
@@ -92,16 +98,33 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     out = Extraction(doc)
     cues = _cues()
     context = Place(None, None, None)
-    prev_status: str | None = None
-    para_year: str | None = None
     mi = qi = 0
     seen_communities: dict[str, dict] = {}
 
-    for s, e in sentences(text):
+    spans = sentences(text)
+    starts = [a for a, _ in spans]
+
+    @lru_cache(maxsize=None)
+    def status_of(i: int) -> str | None:
+        """Sentence i's own last status cue, or, for 一是/二是/同时…, its predecessor's."""
+        a, b = spans[i]
+        own = _status(text[a:b], b - a)
+        if own is None and i > 0 and cues["continues"].match(text, a):
+            return status_of(i - 1)
+        return own
+
+    # Only sentences holding a quantity, a place or a quote need work; skip the rest in one jump.
+    busy = sorted({bisect.bisect_right(starts, pos) - 1 for pos in
+                   [q.start for q in quantities] + [p.start for p in mentions]
+                   + [m.start() for m in re.finditer("[“\"]", text)]})
+    for i in busy:
+        s, e = spans[i]
         sentence = text[s:e]
-        if s == 0 or text[s - 1] == "\n":
-            years = _YEAR.match(sentence.strip())
-            para_year = years.group(1) if years else None
+        para_start = text.rfind("\n", 0, s) + 1
+        while para_start < s and text[para_start].isspace():
+            para_start += 1
+        years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
+        para_year = years.group(1) if years else None
         here = []
         while mi < len(mentions) and mentions[mi].start < e:
             if mentions[mi].start >= s:
@@ -121,8 +144,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
-        continues = bool(cues["continues"].match(sentence))
-        sentence_status = None
+        continues = i > 0 and cues["continues"].match(sentence)
+        inherited = status_of(i - 1) if continues else None
         while qi < len(quantities) and quantities[qi].start < e:
             q = quantities[qi]
             qi += 1
@@ -130,11 +153,9 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 continue
             before = [p for p in here if p.end <= q.start]
             place = before[-1] if before else (opener or context)
-            status = _status(sentence, q.start - s) or (prev_status if continues else None) \
-                or "achieved"
-            sentence_status = sentence_status or status
+            status = _status(sentence, q.start - s) or inherited or "achieved"
             obj = object_of(text, q)
-            year = _YEAR.findall(sentence[: q.start - s])
+            year = _YEAR.findall(sentence, 0, q.start - s) if "年" in sentence else ()
             start, end = work.span(q.start, q.end)
             focus = text[max(s, q.start - 12): min(e, q.end + 12)] + obj
             out.claims.append({
@@ -159,12 +180,9 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "name": original[start:end].replace("\n", "").strip(),
                 "community": place.community, "street": place.street, "district": place.district,
                 "programme": classify_programme(sentence, name + (suffix or "")),
-                "status": _status(sentence, m.start()) or (prev_status if continues else None)
-                or "achieved",
+                "status": _status(sentence, m.start()) or inherited or "achieved",
                 "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
-        prev_status = sentence_status or _status(sentence, len(sentence)) or \
-            (prev_status if continues else None)
         # What later sentences belong to: a speaker's place, else the one community named here.
         communities = {p.community for p in here if p.community}
         if opener is not None:

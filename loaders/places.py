@@ -72,14 +72,17 @@ def _alt(words) -> str:
 
 def _chain_pattern(g: Gazetteer) -> re.Pattern:
     name = r"[^\W\d_" + _NOT_IN_NAME + r"a-zA-Z]"
+    firsts = "".join(sorted({w[0] for w in (*g.district_alias, *g.street_districts, "成")}))
     return re.compile(
         rf"""
+        (?=[{firsts}])                                               # cheap first-character gate
         (?:成都市|成都)?
-        (?P<district>{_alt(g.district_alias)})?                     # 成华区, 成都高新区
         (?:
-            (?P<street>{_alt(g.street_districts)})                  # a gazetteer street
-          | (?(district)(?P<gstreet>{name}{{2,4}}?(?:街道|镇|乡))|(?!))  # any street after a district
-        )?
+            (?P<district>{_alt(g.district_alias)})                  # 成华区, 成都高新区
+            (?:(?P<street>{_alt(g.street_districts)})               # …then a gazetteer street
+              | (?P<gstreet>{name}{{2,4}}?(?:街道|镇|乡)))?           # …or any street after it
+          | (?P<street_only>{_alt(g.street_districts)})             # a gazetteer street alone
+        )
         (?P<community>{name}{{1,6}}?(?:社区|村))?                    # 天府中路社区, 土桥村
         """, re.VERBOSE)
 
@@ -91,7 +94,7 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
     out = []
     for m in g.pattern.finditer(text):
         district = g.district_alias.get(m.group("district")) if m.group("district") else None
-        street = m.group("street") or m.group("gstreet")
+        street = m.group("street") or m.group("gstreet") or m.group("street_only")
         community = m.group("community") if (street or district) else None
         if not (district or street):
             continue

@@ -1,6 +1,7 @@
 """The programme taxonomy (loaders/data/programmes.yaml) and the cue scoring that picks a code."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,17 +25,39 @@ def programme_codes() -> tuple[str, ...]:
     return tuple(p["code"] for p in load_taxonomy())
 
 
+@lru_cache(maxsize=1)
+def _cue_index() -> tuple[re.Pattern, dict[str, list[tuple[int, str]]]]:
+    """One regex over every cue, and cue → [(taxonomy order, code)] (a cue may serve several)."""
+    owners: dict[str, list[tuple[int, str]]] = {}
+    for order, p in enumerate(load_taxonomy()):
+        for cue in p["cues"]:
+            owners.setdefault(cue, []).append((order, p["code"]))
+    alt = "|".join(re.escape(c) for c in sorted(owners, key=len, reverse=True))
+    return re.compile(alt), owners
+
+
+@lru_cache(maxsize=4096)
+def _cues_in(text: str) -> frozenset[str]:
+    pattern, owners = _cue_index()
+    found = set(pattern.findall(text))
+    # A longer cue hides a shorter one it contains (志愿者 ⊃ 志愿): count those too.
+    for cue in owners:
+        if cue not in found and any(cue in f for f in found):
+            found.add(cue)
+    return frozenset(found)
+
+
 def classify_programme(context: str, focus: str = "") -> str:
     """The code whose cues score highest in `context`; a cue in `focus` (the counted object and
     the words right around the number) scores three times. `other` when nothing matches."""
-    best, best_score = "other", 0
-    for p in load_taxonomy():
-        score = 0
-        for cue in p["cues"]:
-            if cue in focus:
-                score += 3 * len(cue)
-            elif cue in context:
-                score += len(cue)
-        if score > best_score:
-            best, best_score = p["code"], score
-    return best
+    _, owners = _cue_index()
+    in_focus = _cues_in(focus)
+    scores: dict[tuple[int, str], int] = {}
+    for cue in _cues_in(context) | in_focus:
+        weight = 3 * len(cue) if cue in in_focus else len(cue)
+        for owner in owners[cue]:
+            scores[owner] = scores.get(owner, 0) + weight
+    if not scores:
+        return "other"
+    (order, code), _ = max(scores.items(), key=lambda kv: (kv[1], -kv[0][0]))
+    return code

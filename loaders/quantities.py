@@ -43,10 +43,15 @@ def _data() -> dict:
     return {**units, "cues": cues}
 
 
+_NUMERAL_CHARS = frozenset("0123456789.,，零〇一二两三四五六七八九十百千万亿")
+
+
 def parse_number(s: str) -> float | None:
     """Arabic, full-width, Chinese or mixed numerals: 1,100万, 3万4000, 一百二十, 三万五, 百 → float.
     None for what is not one number (三四: two digits side by side, an estimate; empty)."""
-    s = fold_chars(s).replace(",", "").replace("，", "").strip()
+    if not _NUMERAL_CHARS.issuperset(s):
+        s = fold_chars(s)        # full-width digits, 萬/億; skipped on the hot path of scanning
+    s = s.replace(",", "").replace("，", "").strip()
     if not s:
         return None
     try:
@@ -105,6 +110,7 @@ def _pattern() -> re.Pattern:
     measures = list(d["units"]) + list(d["generic"])
     return re.compile(
         rf"""
+        (?=[0-9零〇一二两三四五六七八九十百千万亿{''.join(sorted({k[0] for k in q['prefix']}))}])
         (?P<pre>{_alt(k for k in q['prefix'] if k != '上')}|上(?=[百千万亿]))?  # 近, 约, 超过, 上(千)
         (?P<num>{_NUM})                               # 3000, 2.1万, 一百二十, 3万4000
         (?:(?P<sep>[-~～—–至到])(?P<num2>{_NUM}))?      # a range: 3至5个, 10-20人
@@ -211,7 +217,9 @@ def _with_span(q: Quantity, raw: str, s: str) -> Quantity:
 
 @lru_cache(maxsize=1)
 def _non_claim_re() -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in _data()["cues"]["non_claim_patterns"]))
+    # Every listed phrase starts with a numeral character: a lookahead gate skips the rest fast.
+    return re.compile("(?=[一二两三四五六七八九十百千万])(?:"
+                      + "|".join(f"(?:{p})" for p in _data()["cues"]["non_claim_patterns"]) + ")")
 
 
 @lru_cache(maxsize=1)
@@ -260,11 +268,13 @@ def _in_short_quote(text: str, m: re.Match, reach: int = 12) -> bool:
 def find_quantities(text: str) -> list[Quantity]:
     """Every claim-like quantity in `text` (already repaired), in order, with non-claims dropped."""
     non_claims = [(n.start(), n.end()) for n in _non_claim_re().finditer(text)]
-    out = []
+    out, k = [], 0
     for m in _pattern().finditer(text):
-        if _blocked(text, m):
+        while k < len(non_claims) and non_claims[k][1] <= m.start():
+            k += 1                                   # both lists are in text order: one sweep
+        if k < len(non_claims) and non_claims[k][0] < m.end():
             continue
-        if any(s < m.end() and m.start() < e for s, e in non_claims):
+        if _blocked(text, m):
             continue
         q = _from_match(m, _object_after(text, m.end()))
         if q is not None:

@@ -29,12 +29,11 @@ _LONG_LINE = 80
 
 @lru_cache(maxsize=1)
 def _char_table() -> dict[int, str]:
-    """Full-width ASCII → ASCII, and traditional → simplified characters (first candidate)."""
-    table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+    """Full-width digits, letters and signs → ASCII, and traditional → simplified characters
+    (first candidate). Chinese punctuation (，。：；！？（）) stays: the patterns read both forms."""
+    table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)
+             if chr(cp) not in "，：；！？（）"}
     table[0x3000] = " "
-    # Quotes and brackets stay Chinese (the extractor reads “…” as quotes), except parentheses.
-    for ch in "“”‘’":
-        table.pop(ord(ch), None)
     dictionary = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
     for line in dictionary.read_text(encoding="utf-8").splitlines():
         trad, _, simp = line.partition("\t")
@@ -45,9 +44,23 @@ def _char_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _foldable() -> frozenset[str]:
+    return frozenset(chr(c) for c in _char_table())
+
+
 def fold_chars(text: str) -> str:
     """Width and script folding, one character for one: len(fold_chars(t)) == len(t)."""
-    return text.translate(_char_table())
+    present = _foldable().intersection(text)
+    if not present:
+        return text
+    table = _char_table()
+    if len(present) > 20:                 # a traditional-script text: fold every character
+        return text.translate(table)
+    # Simplified text holds a few such characters: a small character class finds them much
+    # faster than translate() looks up every character of the text.
+    chars = re.compile("[" + "".join(re.escape(c) for c in present) + "]")
+    return chars.sub(lambda m: table[ord(m.group())], text)
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,8 @@ class WorkText:
 
 def _joins(original: str, brk: re.Match) -> bool:
     """Is this newline run a break inside a sentence (an OCR artefact) rather than a paragraph?"""
-    before = original[: brk.start()]
-    line_start = before.rfind("\n") + 1
-    line = before[line_start:].strip()
+    line_start = original.rfind("\n", 0, brk.start()) + 1
+    line = original[line_start: brk.start()].strip()
     if not line or line[-1] in _LINE_END:
         return False
     if len(line) < _LONG_LINE and not _BODY_PUNCT.search(line):
