@@ -26,31 +26,31 @@ def programme_codes() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _cue_index() -> tuple[re.Pattern, dict[str, list[tuple[int, str]]]]:
-    """One regex over every cue, and cue → [(taxonomy order, code)] (a cue may serve several)."""
+def _cue_index() -> tuple[re.Pattern, dict[str, list[tuple[int, str]]], dict[str, tuple[str, ...]]]:
+    """One regex over every cue; cue → [(taxonomy order, code)] (a cue may serve several);
+    cue → the shorter cues inside it (志愿者 holds 志愿), which the regex's match hides."""
     owners: dict[str, list[tuple[int, str]]] = {}
     for order, p in enumerate(load_taxonomy()):
         for cue in p["cues"]:
             owners.setdefault(cue, []).append((order, p["code"]))
     alt = "|".join(re.escape(c) for c in sorted(owners, key=len, reverse=True))
-    return re.compile(alt), owners
+    inner = {c: tuple(o for o in owners if o != c and o in c) for c in owners}
+    return re.compile(alt), owners, inner
 
 
 @lru_cache(maxsize=4096)
 def _cues_in(text: str) -> frozenset[str]:
-    pattern, owners = _cue_index()
+    pattern, _, inner = _cue_index()
     found = set(pattern.findall(text))
-    # A longer cue hides a shorter one it contains (志愿者 ⊃ 志愿): count those too.
-    for cue in owners:
-        if cue not in found and any(cue in f for f in found):
-            found.add(cue)
+    for cue in list(found):
+        found.update(inner[cue])
     return frozenset(found)
 
 
 def classify_programme(context: str, focus: str = "") -> str:
     """The code whose cues score highest in `context`; a cue in `focus` (the counted object and
     the words right around the number) scores three times. `other` when nothing matches."""
-    _, owners = _cue_index()
+    _, owners, _ = _cue_index()
     in_focus = _cues_in(focus)
     scores: dict[tuple[int, str], int] = {}
     for cue in _cues_in(context) | in_focus:

@@ -73,10 +73,11 @@ class WorkText:
     original: str
     text: str
     cuts: tuple[tuple[int, int], ...]
+    cut_starts: tuple[int, ...] = ()     # the work positions of `cuts`, for bisect
 
     def to_original(self, pos: int) -> int:
         """Original offset of work-text position `pos` (a start, or an end when exclusive)."""
-        i = bisect.bisect_right(self._work_starts, pos) - 1
+        i = bisect.bisect_right(self.cut_starts, pos) - 1
         if i < 0:
             return pos
         w, o = self.cuts[i]
@@ -88,14 +89,6 @@ class WorkText:
             s = self.to_original(start)
             return s, s
         return self.to_original(start), self.to_original(end - 1) + 1
-
-    @property
-    def _work_starts(self) -> list[int]:
-        cached = self.__dict__.get("_ws")
-        if cached is None:
-            cached = [w for w, _ in self.cuts]
-            object.__setattr__(self, "_ws", cached)
-        return cached
 
 
 def _joins(original: str, brk: re.Match) -> bool:
@@ -123,7 +116,7 @@ def repair(original: str) -> WorkText:
         pos = brk.end()
         cuts.append((work, pos))
     pieces.append(folded[pos:])
-    return WorkText(original, "".join(pieces), tuple(cuts))
+    return WorkText(original, "".join(pieces), tuple(cuts), tuple(w for w, _ in cuts))
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)]?|\n+")
