@@ -276,7 +276,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if _blocked(text, m):
             continue
-        q = _from_match(m, _object_after(text, m.end()))
+        q = _from_match(m, _object_after(text, m.end()) or _object_before(text, m.start()))
         if q is not None:
             out.append(q)
     for p in _PERCENT_WORDS.finditer(text):
@@ -302,10 +302,11 @@ def _object_after(text: str, pos: int) -> str:
 
 def object_of(text: str, q: Quantity) -> str:
     """What is counted: the noun after the quantity (5家企业), else the noun before (活动20余场)."""
-    after = _object_after(text, q.end)
-    if after:
-        return after
-    m = _object_re()[1].search(text[max(0, q.start - 8): q.start])
+    return _object_after(text, q.end) or _object_before(text, q.start)
+
+
+def _object_before(text: str, pos: int) -> str:
+    m = _object_re()[1].search(text[max(0, pos - 8): pos])
     if not m:
         return ""
     obj = m.group(0)
