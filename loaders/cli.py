@@ -11,8 +11,9 @@ from pathlib import Path
 
 from .errors import LoaderError
 from .evaluate import format_report, load_gold, score
-from .pipeline import extract_file, tables_of
-from .readers import ARTICLE_SUFFIXES
+from .pipeline import extract_document, extract_file, tables_of
+from .readers import ARTICLE_SUFFIXES, read_document
+from .sheets import SHEET_SUFFIXES, guess_mapping, read_sheet, sheet_tables, validate
 from .store import commit_batch, load_tables, store_root
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +30,8 @@ def _articles(paths: list[str]) -> list[Path]:
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in ARTICLE_SUFFIXES)
+            out += sorted(f for f in p.iterdir()
+                          if f.suffix.lower() in ARTICLE_SUFFIXES + SHEET_SUFFIXES)
         else:
             out.append(p)
     return out
@@ -91,26 +93,64 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _new_batch_id(sha: str) -> tuple[str, str]:
+    now = datetime.now(timezone.utc).astimezone()
+    return f"{now:%Y%m%dT%H%M%S}-{sha[:8]}", now.isoformat(timespec="seconds")
+
+
+def _import_sheet(path: Path, args, root, tables, known: set) -> int:
+    """Validate a spreadsheet like the upload page does; commit its valid rows as one batch."""
+    sheet = read_sheet(path, max_rows=args.max_rows)
+    if sheet.sha256 in known:
+        print(f"{path}：同样的文件已经导入过，跳过（未写入任何数据）", file=sys.stderr)
+        return 0
+    result = validate(sheet, guess_mapping(sheet.headers), known=tables.claims)
+    for p in result.problems.to_dict("records"):
+        print(f"{path.name} 第{p['行']}行 {p['列']}「{p['值']}」：{p['问题']}（{p['建议']}）"
+              f"[{p['级别']}]", file=sys.stderr)
+    bad_rows = len(set(result.errors["行"]))
+    if bad_rows and not args.valid_only:
+        print(f"{path}：有 {bad_rows} 行有错误，未写入；改正后重新导入，"
+              f"或加 --valid-only 只导入没有错误的行", file=sys.stderr)
+        return 1
+    batch_id, time = _new_batch_id(sheet.sha256)
+    commit_batch(batch_id, sheet_tables(sheet, result, batch_id), {
+        "kind": "sheet", "file": path.name, "sha256": sheet.sha256, "uploader": args.uploader,
+        "time": time, "status": "committed", "rows_read": result.rows_read,
+        "rows_rejected": bad_rows}, root)
+    known.add(sheet.sha256)
+    print(f"{path}：已导入为批次 {batch_id}（{len(result.valid_claims)} 条数据）")
+    return 0
+
+
 def cmd_import(args) -> int:
     root = store_root(args.data)
-    known = set(load_tables(root).documents["sha256"].dropna())
+    tables = load_tables(root)
+    known = set(tables.documents["sha256"].dropna())
+    code = 0
     for path in _articles(args.files):
-        if path.suffix.lower() not in ARTICLE_SUFFIXES:
-            raise LoaderError(f"暂不支持导入 {path.suffix} 文件；文章请用 .txt、.docx 或 .pdf",
-                              path=str(path))
-        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-        if sha in known:
+        suffix = path.suffix.lower()
+        if suffix in SHEET_SUFFIXES:
+            code = max(code, _import_sheet(path, args, root, tables, known))
+            tables = load_tables(root)   # the next file's duplicate check sees this batch
+            continue
+        if suffix not in ARTICLE_SUFFIXES:
+            raise LoaderError(f"暂不支持导入 {path.suffix} 文件；文章请用 .txt、.docx 或 .pdf，"
+                              f"表格请用 .xlsx 或 .csv", path=str(path))
+        doc = read_document(path)        # read first: a bad file fails before anything is written
+        if doc.sha256 in known:
             print(f"{path}：同样的文件已经导入过，跳过（未写入任何数据）", file=sys.stderr)
             continue
-        now = datetime.now(timezone.utc).astimezone()
-        batch_id = f"{now:%Y%m%dT%H%M%S}-{sha[:8]}"
-        counts = _commit_articles([path], batch_id, {
-            "kind": "article", "file": path.name, "sha256": sha, "uploader": args.uploader,
-            "time": now.isoformat(timespec="seconds"), "status": "committed"}, root)
-        known.add(sha)
+        batch_id, time = _new_batch_id(doc.sha256)
+        items = [(doc, extract_document(doc, batch_id))]
+        tables_out = tables_of(items, batch_id)
+        commit_batch(batch_id, tables_out, {
+            "kind": "article", "file": path.name, "sha256": doc.sha256, "uploader": args.uploader,
+            "time": time, "status": "committed"}, root)
+        known.add(doc.sha256)
         print(f"{path}：已导入为批次 {batch_id}（" +
-              "，".join(f"{k} {v} 行" for k, v in counts.items()) + "）")
-    return 0
+              "，".join(f"{k} {len(v)} 行" for k, v in tables_out.items()) + "）")
+    return code
 
 
 def parser() -> argparse.ArgumentParser:
@@ -134,6 +174,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("files", nargs="+")
     i.add_argument("--data", default=None)
     i.add_argument("--uploader", default="命令行")
+    i.add_argument("--valid-only", action="store_true", help="import only the rows without errors")
+    i.add_argument("--max-rows", type=int, default=200_000)
     i.set_defaults(func=cmd_import)
     return p
 

@@ -68,3 +68,24 @@ def test_evaluate_exit_code(seeds_dir, capsys):
     if not GOLD.exists():
         pytest.skip("../shared/gold 不存在")
     assert main(["evaluate", "--gold", str(GOLD), "--texts", str(seeds_dir), "--min-f1", "1.01"]) == 1
+
+
+def test_import_sheet_all_or_nothing(tmp_path, capsys):
+    good = tmp_path / "季度.csv"
+    good.write_text("区县,街道,社区,指标,数量,单位,年份\n"
+                    "成华区,猛追湾街道,培华路社区,志愿服务,3000余,人次,2025\n"
+                    "锦江区,东湖街道,东怡社区,活动,24,场,2025\n", encoding="utf-8")
+    bad = tmp_path / "有错.csv"
+    bad.write_text("区县,街道,社区,指标,数量,单位\n"
+                   "成华区,猛追湾街道,培华路社区,活动,很多,场\n"
+                   "锦江区,东湖街道,东怡社区,活动,12,场\n", encoding="utf-8")
+    data = tmp_path / "store"
+    assert main(["import", str(good), "--data", str(data)]) == 0
+    claims = store.load_claims(data)
+    assert sorted(claims.value) == [24, 3000] and set(claims.source_type) == {"sheet"}
+    assert main(["import", str(bad), "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "第2行" in err and "数量" in err
+    assert len(store.list_batches(data)) == 1            # nothing half-written
+    assert main(["import", str(bad), "--data", str(data), "--valid-only"]) == 0
+    assert len(store.load_claims(data)) == 3
