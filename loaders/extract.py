@@ -37,7 +37,7 @@ def _cues() -> dict:
         "continues": re.compile(rf"\s*(?:{alt(c['continues_previous'])})"),
         "title": re.compile(rf"\s*(?P<title>{c['titles']})(?P<after>{_NAME}(?=[:：“\"',，、\s]|说|表示|介绍|认为|告诉))?"),
         "initiative": re.compile(
-            rf"[“\"](?P<name>[^“”\"\n]{{2,16}}?)[”\"](?P<suffix>{alt(c['initiative_suffixes'])})?"),
+            rf"[“\"](?P<name>[^“”\"\n。！？]{{2,16}}?)[”\"](?P<suffix>{alt(c['initiative_suffixes'])})?"),
         "suffixes": tuple(c["initiative_suffixes"]),
     }
 
@@ -113,10 +113,14 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             return status_of(i - 1)
         return own
 
-    # Only sentences holding a quantity, a place or a quote need work; skip the rest in one jump.
+    named = [m for m in cues["initiative"].finditer(text)
+             if (m.group("suffix") or m.group("name").endswith(cues["suffixes"]))
+             and not _not_a_name(m.group("name"))]
+    ni = 0
+    # Only sentences holding a quantity, a place or a named initiative need work.
     busy = sorted({bisect.bisect_right(starts, pos) - 1 for pos in
                    [q.start for q in quantities] + [p.start for p in mentions]
-                   + [m.start() for m in re.finditer("[“\"]", text)]})
+                   + [m.start() for m in named]})
     for i in busy:
         s, e = spans[i]
         sentence = text[s:e]
@@ -169,18 +173,20 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "period": year[-1] if year else para_year,
                 "evidence": evidence, "evidence_start": ev_start,
             })
-        for m in cues["initiative"].finditer(sentence):
-            name, suffix = m.group("name"), m.group("suffix")
-            if not (suffix or name.endswith(cues["suffixes"])) or _not_a_name(name):
+        while ni < len(named) and named[ni].start() < e:
+            m = named[ni]
+            ni += 1
+            if m.start() < s:
                 continue
-            before = [p for p in here if p.end <= m.start() + s]
+            name, suffix = m.group("name"), m.group("suffix")
+            before = [p for p in here if p.end <= m.start()]
             place = before[-1] if before else (opener or context)
-            start, end = work.span(s + m.start("name"), s + m.end("name"))
+            start, end = work.span(m.start("name"), m.end("name"))
             out.initiatives.append({
                 "name": original[start:end].replace("\n", "").strip(),
                 "community": place.community, "street": place.street, "district": place.district,
                 "programme": classify_programme(sentence, name + (suffix or "")),
-                "status": _status(sentence, m.start()) or inherited or "achieved",
+                "status": _status(sentence, m.start() - s) or inherited or "achieved",
                 "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
         # What later sentences belong to: a speaker's place, else the one community named here.
