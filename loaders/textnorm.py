@@ -119,7 +119,8 @@ def repair(original: str) -> WorkText:
     return WorkText(original, "".join(pieces), tuple(cuts), tuple(w for w, _ in cuts))
 
 
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)]?|\n+")
+# A run of sentence ends and newlines, with the closing quotes that belong to the sentence.
+_SENTENCE_END = re.compile(r"[。！？!?；;\n][。！？!?；;\n”’」』)]*")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
