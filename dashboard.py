@@ -1,0 +1,19 @@
+"""社区治理数据看板: the entry point. Routes to the pages in pages/, reads the data once and draws
+the shared filters; each page is a thin script over ui/.
+
+    streamlit run dashboard.py
+"""
+import streamlit as st
+
+from ui import style
+from ui.filters import render_filters
+from ui.navigation import build_navigation
+from ui.state import current_dataset
+
+st.set_page_config(page_title="社区治理数据看板", page_icon=":material/insights:", layout="wide")
+style.inject()
+page = build_navigation()
+with st.sidebar:
+    st.caption("成都市社区治理数据看板")
+render_filters(current_dataset())
+page.run()

@@ -1,0 +1,69 @@
+"""社区档案: one community's secretary, place, programmes, every claim with its sentence,
+initiatives and sources."""
+import html
+from dataclasses import replace
+
+import streamlit as st
+
+from ui import widgets
+from ui.aggregate import totals_by_kind
+from ui.formatting import format_count
+from ui.labels import programme_label
+from ui.queries import (claims_table, community_choices, community_key_label, community_profile,
+                        initiatives_table, scope_of)
+
+CARDS = 60  # sentences shown as cards; the table below lists every claim
+
+ds, filters = widgets.open_page(
+    "社区档案", "一个社区的基本情况、全部数字及其原文、特色项目和来源。")
+choices = community_choices(scope_of(ds, filters))
+if not choices:
+    widgets.nothing_in_scope("社区")
+    st.stop()
+
+key = st.selectbox("选择社区", choices, key="profile", bind="query-params",
+                   format_func=community_key_label,
+                   help="列表随左侧的区县、街道等筛选缩小；可输入社区名称查找。")
+profile = community_profile(ds, key, filters)
+
+st.header(profile.community)
+place = " · ".join(x for x in (profile.district, profile.street) if x)
+secretary = (f"{profile.title or '书记'}：{profile.secretary}" if profile.secretary
+             else "书记：未收录")
+st.markdown(f"{place or '所属街道未收录'}　|　{secretary}")
+if profile.programmes:
+    tags = "".join(f'<span class="tag">{html.escape(programme_label(p))}</span>'
+                   for p in profile.programmes)
+    st.markdown(tags, unsafe_allow_html=True)
+
+st.subheader("已实现的主要数字")
+# links from the totals open the explorer on exactly this community (with the other filters)
+here = replace(filters, district=(profile.district,) if profile.district else (),
+               street=(profile.street,) if profile.street else (), community=(profile.community,))
+widgets.kind_totals(totals_by_kind(profile.claims, "achieved"), here, "achieved")
+
+st.subheader(f"全部数字及原文（{format_count(len(profile.claims))} 条）")
+if profile.claims.empty:
+    st.caption("该社区暂无收录的数字。")
+else:
+    for _, row in profile.claims.head(CARDS).iterrows():
+        with st.container(border=True):
+            widgets.evidence_card(ds, row)
+    if len(profile.claims) > CARDS:
+        st.caption(f"以上为前 {CARDS} 条；全部 {format_count(len(profile.claims))} 条见下表。")
+        st.dataframe(claims_table(profile.claims).drop(columns=["编号"]), hide_index=True)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("特色项目")
+    inits = initiatives_table(profile.initiatives)
+    if inits.empty:
+        st.caption("暂无收录的特色项目。")
+    for r in inits.itertuples():
+        st.markdown(f"**{r.项目名称}**　{r.项目类型} · {r.状态}")
+        st.caption(f"{r.依据原句}（来源：{r.来源}）")
+with right:
+    st.subheader("来源")
+    for r in profile.documents.itertuples():
+        title = f"《{r.title}》" if isinstance(r.title, str) and r.title else ""
+        st.markdown(f"- {r.doc} {title}")

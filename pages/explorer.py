@@ -1,0 +1,78 @@
+"""数据明细: every claim in the filters, searchable and sortable; choosing one shows its sentence
+with the figure highlighted, its source and its batch; the rows download as CSV or XLSX."""
+import streamlit as st
+
+from ui import widgets
+from ui.exports import to_csv_bytes, to_xlsx_bytes
+from ui.formatting import format_count
+from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
+
+SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
+XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit
+TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "区县", "项目类型", "状态", "年份",
+                 "来源"]
+
+ds, filters = widgets.open_page(
+    "数据明细", "每一条数字及其原文出处。点选一行即可查看原句（数字已标出）、来源文件和导入批次。")
+
+left, right = st.columns([3, 2])
+query = left.text_input("搜索", key="q", bind="query-params",
+                        placeholder="原文、对象、社区、街道、来源……多个词用空格分开")
+how = right.selectbox("排序", list(SORTS), key="sort", bind="query-params",
+                      format_func=lambda k: SORTS[k][0])
+
+numbers = apply_filters(ds.numbers, filters)
+if query:
+    # search needs the text columns; filter on the coded columns first so only kept rows are read
+    rows = search_claims(ds.claim_rows(numbers.index), query)
+else:
+    rows = numbers
+if rows.empty:
+    widgets.nothing_in_scope("符合条件的数据")
+    st.stop()
+
+ordered = sort_claims(rows, how)
+shown = ds.claim_rows(ordered.index[:SHOWN_ROWS])
+table = claims_table(shown)
+st.caption(f"共 {format_count(len(ordered))} 条（未去重，每次提及一行）"
+           + (f"，表格显示前 {SHOWN_ROWS} 条，下载包含全部" if len(ordered) > SHOWN_ROWS else ""))
+
+event = st.dataframe(
+    table[TABLE_COLUMNS], key="claims_table", on_select="rerun", selection_mode="single-row",
+    hide_index=True, height=420,
+    column_config={"原文": st.column_config.TextColumn(width="small"),
+                   "数值": st.column_config.TextColumn(width="small")})
+
+selected = event.selection.rows if event is not None else []
+if selected:
+    row = shown.iloc[selected[0]]
+    st.query_params["claim"] = str(row["claim_id"])  # a copied link reopens this evidence
+else:
+    wanted = st.query_params.get("claim")
+    match = shown[shown["claim_id"] == wanted] if wanted else shown.iloc[:0]
+    row = match.iloc[0] if len(match) else None
+
+st.subheader("依据原文")
+if row is None:
+    st.caption("在上表中点选一行（行首的选择框），这里显示它的原句、来源和导入批次。")
+else:
+    with st.container(border=True):
+        widgets.evidence_card(ds, row)
+
+
+def _export_frame():
+    return claims_table(ds.claim_rows(ordered.index))
+
+
+st.subheader("下载")
+c1, c2, c3 = st.columns([1, 1, 3])
+c1.download_button("下载 CSV", data=lambda: to_csv_bytes(_export_frame()),
+                   file_name="社区数据明细.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:")
+c2.download_button("下载 Excel", data=lambda: to_xlsx_bytes(_export_frame()),
+                   file_name="社区数据明细.xlsx", on_click="ignore", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   disabled=len(ordered) > XLSX_MAX_ROWS,
+                   help=f"超过 {XLSX_MAX_ROWS:,} 行请下载 CSV" if len(ordered) > XLSX_MAX_ROWS else None)
+c3.caption("下载的是当前筛选和搜索下的全部行。CSV 为带 BOM 的 UTF-8，Excel 可直接打开；"
+           "以 = + - @ 开头的单元格已加前缀 ' ，防止被当作公式执行。")

@@ -1,0 +1,201 @@
+"""The store's tables, read once per store version and prepared for fast filtering.
+
+The overview of a million claims must appear within 2 s of a cold start, and reading the claims'
+free text (sentences, spans, ids) takes most of that, while no figure needs it. So the claims are
+read in two parts from the same batches: the short coded columns at once (as categoricals), the
+text columns only when a page first shows evidence. No Streamlit here.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from loaders.schema import TABLES, SchemaError, conform, empty_frame
+from loaders.store import list_batches, store_root
+
+from .aggregate import distinct_facts, fact_keys
+
+# Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
+# codes is what keeps a warm rerun of the overview well under half a second.
+CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "district", "street",
+               "community", "programme", "status", "period")
+PLACE = ("district", "street", "community")
+PLACE_SEP = "|"
+# What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
+# text columns are most of the bytes, so figures are made from these alone.
+NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "fact_key", "place")
+READ_NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row")  # offsets: to sort in source order
+TEXT_COLUMNS = tuple(c.name for c in TABLES["claims"] if c.name not in READ_NUMBER_COLUMNS)
+
+
+@dataclass
+class Dataset:
+    numbers: pd.DataFrame      # claims' coded columns + fact_key + place: what figures are made of
+    facts: pd.DataFrame        # numbers, first mention of each fact only (ui.aggregate rule 2)
+    communities: pd.DataFrame  # one row per community per source
+    initiatives: pd.DataFrame
+    documents: pd.DataFrame
+    batches: pd.DataFrame
+    places: pd.DataFrame       # every known (district, street, community), for cascading filters
+    _claims: pd.DataFrame | None = None
+    _load_text: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return self.numbers.empty and self.communities.empty and self.initiatives.empty
+
+    @property
+    def claims(self) -> pd.DataFrame:
+        """Every column of the claims, same index as `numbers`; the text is read on first use."""
+        with self._lock:  # sessions share the cached dataset: read the text once
+            if self._claims is None:
+                text = self._load_text()
+                if len(text) != len(self.numbers):
+                    raise SchemaError("claims: text and coded columns differ in length")
+                full = pd.concat([self.numbers, text.set_index(self.numbers.index)], axis=1)
+                self._claims = full
+            return self._claims
+
+    def claim_rows(self, index) -> pd.DataFrame:
+        """The full rows (with text) of the claims at these `numbers` index labels."""
+        return self.claims.loc[index]
+
+
+def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in CATEGORICAL:
+        if col in out and not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("category")
+    return out
+
+
+def place_column(frame: pd.DataFrame) -> pd.Categorical:
+    """"district|street|community" of each row (null parts empty) as one categorical, so the
+    communities in a scope are a bincount of codes instead of a three-column drop_duplicates."""
+    key = np.zeros(len(frame), dtype="int64")
+    cats = []
+    for col in PLACE:
+        c = frame[col] if isinstance(frame[col].dtype, pd.CategoricalDtype) \
+            else frame[col].astype("category")
+        cats.append(np.asarray(c.cat.categories, dtype=object))
+        key = key * (len(cats[-1]) + 1) + c.cat.codes.to_numpy(dtype="int64") + 1
+    uniq, inverse = np.unique(key, return_inverse=True)
+    parts, rest = [], uniq
+    for values in reversed(cats):
+        code = rest % (len(values) + 1) - 1
+        rest = rest // (len(values) + 1)
+        parts.append(np.where(code >= 0, values[np.maximum(code, 0)] if len(values) else "", ""))
+    labels = [PLACE_SEP.join(p) for p in zip(*reversed(parts))]
+    return pd.Categorical.from_codes(inverse.astype("int32"), categories=labels)
+
+
+def _places(*frames: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for f in frames:
+        if "place" in f:  # claims: their few thousand places are the `place` categories
+            rows = [tuple(p or None for p in key.split(PLACE_SEP)) for key in f["place"].cat.categories]
+            parts.append(pd.DataFrame(rows, columns=list(PLACE), dtype=object))
+        elif set(PLACE) <= set(f.columns) and len(f):
+            parts.append(f[list(PLACE)].drop_duplicates().astype("object"))
+    if not parts:
+        return pd.DataFrame(columns=list(PLACE))
+    return pd.concat(parts, ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def _prepare_numbers(numbers: pd.DataFrame) -> pd.DataFrame:
+    numbers = _categorise(numbers).reset_index(drop=True)
+    numbers["fact_key"] = fact_keys(numbers)
+    numbers["place"] = place_column(numbers)
+    return numbers[list(NUMBER_COLUMNS)]
+
+
+def _assemble(numbers, communities, initiatives, documents, batches, claims=None,
+              load_text=None) -> Dataset:
+    return Dataset(numbers=numbers, facts=distinct_facts(numbers),
+                   communities=communities.reset_index(drop=True),
+                   initiatives=_categorise(initiatives).reset_index(drop=True),
+                   documents=documents.drop_duplicates("doc", keep="last").reset_index(drop=True),
+                   batches=batches.reset_index(drop=True),
+                   places=_places(numbers, communities, initiatives),
+                   _claims=claims, _load_text=load_text)
+
+
+def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
+    """A Dataset from tables already in memory (tests, and callers of loaders.store.load_tables)."""
+    numbers = _prepare_numbers(claims[list(READ_NUMBER_COLUMNS)])
+    full = pd.concat([numbers, claims.reset_index(drop=True)[list(TEXT_COLUMNS)]], axis=1)
+    return _assemble(numbers, communities, initiatives, documents, batches, claims=full)
+
+
+# ---- reading the store ------------------------------------------------------------------------
+
+def _read(folder: Path, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
+    """One table's `columns` from the given batches, in that order, as one DataFrame; the coded
+    `dictionary` columns arrive as categoricals without a pass over the strings."""
+    names = [c.name for c in TABLES[table]] if columns is None else list(columns)
+    parts = []
+    for b in batch_ids:
+        path = folder / b / f"{table}.parquet"
+        if path.exists():
+            parts.append(pq.read_table(path, columns=names,
+                                       read_dictionary=[c for c in dictionary if c in names]))
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return empty_frame(table)[names]
+    arrow = pa.concat_tables(parts, promote_options="permissive")
+    if dictionary:
+        arrow = arrow.unify_dictionaries()
+    # nullable integers stay integers (offsets), as loaders.schema declares them
+    return arrow.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def _check_codes(numbers: pd.DataFrame) -> None:
+    """The schema's vocabularies and non-null rules for the coded columns, checked on the
+    categories (a few dozen values) instead of a million rows."""
+    problems = []
+    for col in TABLES["claims"]:
+        if col.name not in numbers:
+            continue
+        s = numbers[col.name]
+        nulls = int((s.cat.codes < 0).sum()) if isinstance(s.dtype, pd.CategoricalDtype) \
+            else int(s.isna().sum())
+        if not col.nullable and nulls:
+            problems.append(f"{col.name}: {nulls} null values")
+        if col.allowed is not None and isinstance(s.dtype, pd.CategoricalDtype):
+            bad = set(s.cat.categories) - set(col.allowed)
+            if bad:
+                problems.append(f"{col.name}: values outside {col.allowed}: {sorted(bad)[:5]}")
+    if problems:
+        raise SchemaError("claims: " + "; ".join(problems))
+
+
+def load_dataset(root=None) -> Dataset:
+    """Read every batch of the store at `root` (default: $DASHBOARD_DATA_DIR or data/)."""
+    root = store_root(root)
+    folder = root / "batches"
+    batches = list_batches(root)
+    ids = list(batches["batch_id"]) if "batch_id" in batches else []
+    raw = _read(folder, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
+    _check_codes(raw)
+    numbers = _prepare_numbers(raw)
+    small = {t: conform(t, _read(folder, ids, t)) for t in ("communities", "initiatives", "documents")}
+
+    def load_text() -> pd.DataFrame:
+        # the same batch list as the coded columns, so the rows line up one to one
+        text = _read(folder, ids, "claims", TEXT_COLUMNS)
+        required = [c.name for c in TABLES["claims"] if c.name in TEXT_COLUMNS and not c.nullable]
+        nulls = {c: int(text[c].isna().sum()) for c in required}
+        if any(nulls.values()):
+            raise SchemaError(f"claims: null values in {nulls}")
+        return text
+
+    return _assemble(numbers, small["communities"], small["initiatives"], small["documents"],
+                     batches, load_text=load_text)

@@ -1,0 +1,54 @@
+"""The pages of the dashboard, in menu order. A page whose file does not exist yet (数据上传,
+演示模式 come later) is left out of the menu and links to it fall back to a hint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+# (file, menu title, icon, url path); the first is the default page. Each url path is the file's
+# stem, as Streamlit's folder mode names it too (see ensure_entrypoint).
+PAGES = (
+    ("pages/overview.py", "总览", ":material/dashboard:", "overview"),
+    ("pages/district.py", "区县", ":material/location_city:", "district"),
+    ("pages/programme.py", "项目类型", ":material/category:", "programme"),
+    ("pages/community.py", "社区档案", ":material/home_work:", "community"),
+    ("pages/initiatives.py", "特色项目", ":material/star:", "initiatives"),
+    ("pages/explorer.py", "数据明细", ":material/table_view:", "explorer"),
+    ("pages/upload.py", "数据上传", ":material/upload_file:", "upload"),
+    ("pages/demo.py", "演示模式", ":material/slideshow:", "demo"),
+)
+UPLOAD_PAGE = "pages/upload.py"
+EXPLORER_PAGE = "pages/explorer.py"
+COMMUNITY_PAGE = "pages/community.py"
+DISTRICT_PAGE = "pages/district.py"
+
+
+def page_exists(path: str) -> bool:
+    return (APP_DIR / path).is_file()
+
+
+def build_navigation():
+    pages = [st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
+             for i, (path, title, icon, url) in enumerate(PAGES) if page_exists(path)]
+    return st.navigation(pages, position="sidebar")
+
+
+def ensure_entrypoint() -> None:
+    """Re-run through dashboard.py when Streamlit ran a page file on its own.
+
+    A folder named `pages/` makes Streamlit start in its old folder-based mode: until the
+    entry point has called st.navigation once in the process, a link straight to a page
+    (/district?district=成华区 on a freshly started server) runs pages/district.py alone, without
+    the sidebar filters, the wide layout or our menu. Switching that mode off (what st.navigation
+    itself does) and rerunning goes through dashboard.py and lands on the same page, since its
+    url path is the file's stem in both modes."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # internals moved: nothing to repair
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,145 @@
+"""Streamlit pieces that several pages draw the same way: page frame, empty states, headline
+figures, links to the evidence, evidence cards."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .dataset import Dataset
+from .filters import current_filters, describe_filters, filters_to_query
+from .formatting import format_count, format_quantity, highlight_evidence
+from .labels import kind_label, qualifier_label, source_type_label, status_label
+from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
+from .queries import Filters, ScopeCounts, batch_info, document_info
+from .state import current_dataset
+
+QUALIFIER_NOTES = {
+    "exact": "各项均为确数。",
+    "at_least": "其中有“余、以上”等下限数字，合计为至少值。",
+    "at_most": "其中有“近、不足”等上限数字，合计为至多值。",
+    "approx": "其中有“约”数，合计为约数。",
+    "mixed": "其中既有“余”（下限）又有“近”或“约”，合计只能视为约数。",
+}
+
+
+def point_to_upload(message: str) -> None:
+    st.info(message, icon=":material/inbox:")
+    if page_exists(UPLOAD_PAGE):
+        st.page_link(UPLOAD_PAGE, label="前往「数据上传」导入文章或表格", icon=":material/upload_file:")
+    else:
+        st.caption("可在「数据上传」页导入文章或表格；也可在命令行运行 `python -m loaders build` "
+                   "生成默认数据。")
+
+
+def open_page(title: str, intro: str) -> tuple[Dataset, Filters]:
+    """Header of every page: the title, the active filters, and a stop with a pointer to the
+    upload page when the store is empty."""
+    ensure_entrypoint()
+    ds = current_dataset()
+    filters = current_filters()  # drawn by dashboard.py before the page runs
+    st.title(title)
+    st.caption(intro)
+    if ds.empty:
+        point_to_upload("还没有任何数据。导入社区文章或统计表后，这里会显示各项数据。")
+        st.stop()
+    active = describe_filters(filters)
+    if active:
+        st.markdown(f":material/filter_alt: **当前筛选** {active}")
+    return ds, filters
+
+
+def nothing_in_scope(what: str = "数据") -> None:
+    st.warning(f"当前筛选条件下没有{what}。可在左侧放宽或清除筛选。", icon=":material/search_off:")
+
+
+def scope_metrics(counts: ScopeCounts) -> None:
+    cols = st.columns(4)
+    cols[0].metric("社区（村）", format_count(counts.communities))
+    cols[1].metric("数据条数", format_count(counts.facts),
+                   help=f"去重后的数据条数：同一来源中重复提及的同一数字只算一次"
+                        f"（原始提及 {format_count(counts.mentions)} 次）。")
+    cols[2].metric("来源文件", format_count(counts.sources))
+    cols[3].metric("特色项目", format_count(counts.initiatives))
+
+
+def claims_link(filters: Filters, label: str, key_suffix: str = "", **override) -> None:
+    """A link to the claims explorer showing exactly the rows behind a figure."""
+    st.page_link(EXPLORER_PAGE, label=label, icon=":material/format_quote:",
+                 query_params=filters_to_query(filters, **override))
+
+
+def kind_totals(totals: pd.DataFrame, filters: Filters, status: str, columns: int = 4) -> None:
+    """One tile per kind: the total with its honest qualifier, how many facts it adds, and a
+    link to those facts with their sentences."""
+    if totals.empty:
+        st.caption(f"所选范围内没有可相加的{status_label(status)}数字。")
+        return
+    rows = [totals.iloc[i:i + columns] for i in range(0, len(totals), columns)]
+    for chunk in rows:
+        cols = st.columns(columns)
+        for col, r in zip(cols, chunk.itertuples()):
+            with col.container(border=True):
+                st.metric(kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier),
+                          help=f"{r.facts} 条数据相加，同一来源重复提及只算一次。"
+                               + QUALIFIER_NOTES[r.qualifier])
+                claims_link(filters, f"{r.facts} 条依据", kind=[r.kind], status=[status])
+
+
+def evidence_html(row) -> str:
+    return highlight_evidence(row["evidence"], row["text"], row.get("start"), row.get("end"),
+                              row.get("evidence_start"))
+
+
+def evidence_card(ds: Dataset, row: pd.Series) -> None:
+    """One claim with its sentence (the figure highlighted), its source and its batch."""
+    doc = document_info(ds, row["doc"])
+    batch = batch_info(ds, row["batch_id"])
+    st.markdown(f'<div class="evidence">{evidence_html(row)}</div>', unsafe_allow_html=True)
+    place = " · ".join(str(x) for x in (row.get("district"), row.get("street"),
+                                        row.get("community")) if isinstance(x, str)) or "全市"
+    figure = format_quantity(row["value"], row["unit"], row["qualifier"])
+    st.markdown(f"**{figure}**　{kind_label(row['kind'])} · {qualifier_label(row['qualifier'])} · "
+                f"{status_label(row['status'])} · {place}")
+    where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
+        f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
+    title = doc.get("title")
+    source = f"《{title}》" if isinstance(title, str) and title else ""
+    kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
+    st.caption(f"来源：{row['doc']} {source}（{kind}，{where}）")
+    when = batch.get("time", "")
+    who = batch.get("uploader", "")
+    st.caption(f"导入批次：{row['batch_id']}"
+               + (f"，{who}" if isinstance(who, str) and who else "")
+               + (f"，{str(when)[:16].replace('T', ' ')}" if when else ""))
+
+
+def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height="auto"):
+    """A table whose row, when chosen, calls `on_pick(value)` before the next rerun (so it may
+    set filters, which are widgets drawn earlier in the run)."""
+    def _picked():
+        rows = st.session_state[key].selection.rows
+        if rows:
+            on_pick(values[rows[0]])
+
+    return st.dataframe(frame, key=key, on_select=_picked, selection_mode="single-row",
+                        hide_index=True, height=height)
+
+
+def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
+    """For each kind, its leading communities with their totals (ui.aggregate.leading_communities)."""
+    if top.empty:
+        st.caption("所选范围内没有社区层面的已实现数字。")
+        return
+    groups = list(dict.fromkeys(zip(top["kind"], top["unit"])))
+    for i in range(0, len(groups), columns):
+        cols = st.columns(columns)
+        for col, (kind, unit) in zip(cols, groups[i:i + columns]):
+            part = top[(top["kind"] == kind) & (top["unit"] == unit)]
+            with col.container(border=True):
+                st.markdown(f"**{kind_label(kind)}**")
+                st.dataframe(pd.DataFrame({
+                    "名次": part["rank"].astype(int), "社区": part["community"],
+                    "街道": part["street"].replace("", None),
+                    "合计": [format_quantity(v, unit, q)
+                           for v, q in zip(part["value"], part["qualifier"])]}),
+                    hide_index=True, width="stretch")
