@@ -36,26 +36,31 @@ class Document:
     encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030', 'docx', 'pdf'
 
 
+def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str) -> bytes:
+    """A file's bytes, its size checked first so a huge file is never loaded; Chinese errors
+    for a missing file, a folder, no permission. `what` names the expected file (文章, 表格)."""
+    try:
+        _check_size(os.stat(path).st_size, max_bytes, label)
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
+    except IsADirectoryError:
+        raise LoaderError(f"这是一个文件夹，不是文件，请选择具体的{what}文件。", path=label) from None
+    except PermissionError:
+        raise LoaderError("没有读取该文件的权限，请检查文件权限后重试。", path=label) from None
+    except OSError as e:
+        raise LoaderError(f"无法读取文件（{e.strerror}），请检查文件权限或是否被其他程序占用。",
+                          path=label) from None
+
+
 def read_document(
     path: str | os.PathLike, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Document:
     """Read the article at `path`; `name` (default: its basename) becomes Document.name."""
     label = os.fspath(path)
     suffix = _check_suffix(label)
-    try:
-        size = os.stat(path).st_size
-        # Check the size before reading so a huge file is never loaded into memory.
-        _check_size(size, max_bytes, label)
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
-    except IsADirectoryError:
-        raise LoaderError("这是一个文件夹，不是文件，请选择具体的文章文件。", path=label) from None
-    except PermissionError:
-        raise LoaderError("没有读取该文件的权限，请检查文件权限后重试。", path=label) from None
-    except OSError as e:
-        raise LoaderError(f"无法读取文件（{e.strerror}），请检查文件权限或是否被其他程序占用。", path=label) from None
+    data = read_limited(path, max_bytes, label, "文章")
     # The format comes from the path, not from `name`, which is only a display label.
     return _parse(data, suffix, name if name is not None else os.path.basename(label), label, max_bytes)
 

@@ -33,6 +33,7 @@ from .errors import LoaderError
 from .places import Gazetteer
 from .programmes import classify_programme, programme_labels
 from .quantities import Quantity, parse_quantity
+from .readers import read_limited
 from .schema import TABLES, conform, empty_frame
 from .textnorm import fold_chars
 
@@ -93,16 +94,7 @@ def read_sheet(source, name: str | None = None, *, max_bytes: int = DEFAULT_MAX_
     else:
         label = os.fspath(source)
         name = name or os.path.basename(label)
-        try:
-            _check_size(os.stat(label).st_size, max_bytes, label)
-            with open(label, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
-            raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
-        except IsADirectoryError:
-            raise LoaderError("这是一个文件夹，不是文件，请选择具体的表格文件。", path=label) from None
-        except PermissionError:
-            raise LoaderError("没有读取该文件的权限，请检查文件权限后重试。", path=label) from None
+        data = read_limited(label, max_bytes, label, "表格")
     suffix = _suffix(name, label)
     if not data:
         raise LoaderError("文件是空的（0 字节），请确认表格已保存了内容。", path=label)

@@ -8,7 +8,7 @@ from ui.filters import clear_filters, filters_to_query, set_filter
 from ui.formatting import format_count
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (LEVEL_LABELS, above_level_facts, community_choices, community_key_label,
-                        drill_level, initiatives_table, scope_of, summary_by)
+                        drill_level, scope_of, summary_by)
 
 ds, filters = widgets.open_page(
     "区县", "从区（市）县逐级查看到街道、社区：点选表格中的一行即进入下一级，筛选条件随之更新。")
@@ -67,8 +67,4 @@ st.caption("按已实现数字的合计排名（去重后）；街道或全市�
 widgets.leading_tables(leading_communities(scope.facts, n=5))
 
 st.subheader(f"{here}的特色项目")
-inits = initiatives_table(scope.initiatives)
-if inits.empty:
-    st.caption("所选范围内暂无收录的特色项目。")
-else:
-    st.dataframe(inits.drop(columns=["依据原句"]), hide_index=True, width="stretch")
+widgets.initiatives_block(scope.initiatives, "所选范围内暂无收录的特色项目。")

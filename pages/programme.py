@@ -6,7 +6,7 @@ from ui import charts, widgets
 from ui.aggregate import leading_communities, totals_by_kind
 from ui.filters import clear_filters, set_filter
 from ui.labels import programme_label
-from ui.queries import initiatives_table, programme_summary, scope_of, summary_by
+from ui.queries import programme_summary, scope_of, summary_by
 
 ds, filters = widgets.open_page(
     "项目类型", "按养老、儿童、志愿服务等项目类型比较。点选表格中的一行即查看该类型的详情。")
@@ -46,8 +46,4 @@ st.subheader(f"{label}：各类数字领先的社区")
 widgets.leading_tables(leading_communities(scope.facts, n=5))
 
 st.subheader(f"{label}：特色项目")
-inits = initiatives_table(scope.initiatives)
-if inits.empty:
-    st.caption("该类型暂无收录的特色项目。")
-else:
-    st.dataframe(inits.drop(columns=["依据原句"]), hide_index=True, width="stretch")
+widgets.initiatives_block(scope.initiatives, "该类型暂无收录的特色项目。")

@@ -143,3 +143,14 @@ def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
                     "合计": [format_quantity(v, unit, q)
                            for v, q in zip(part["value"], part["qualifier"])]}),
                     hide_index=True, width="stretch")
+
+
+def initiatives_block(initiatives: pd.DataFrame, empty_text: str) -> None:
+    """The initiatives of a scope as a table (the evidence column stays on the 特色项目 page)."""
+    from .queries import initiatives_table
+
+    table = initiatives_table(initiatives)
+    if table.empty:
+        st.caption(empty_text)
+    else:
+        st.dataframe(table.drop(columns=["依据原句"]), hide_index=True, width="stretch")
