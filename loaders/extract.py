@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from .places import Gazetteer, Place, PlaceIndex, find_places
 from .programmes import classify_programme
-from .quantities import _data as _quantity_data
-from .quantities import find_quantities, object_of
+from .quantities import cues as _cue_data
+from .quantities import find_quantities, non_claim_pattern, object_of
 from .textnorm import WorkText, repair, sentences
 
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
@@ -27,7 +27,7 @@ class Extraction:
 
 @lru_cache(maxsize=1)
 def _cues() -> dict:
-    c = _quantity_data()["cues"]
+    c = _cue_data()
     alt = lambda ws: "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))  # noqa: E731
     st = c["status"]
     future_jiang = rf"(?<={st['future_jiang_after']})将(?!{st['future_jiang_not_before']})"
@@ -56,7 +56,7 @@ def _claim_id(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
-def _mentions(text: str, g: Gazetteer) -> tuple[list[Place], PlaceIndex]:
+def _mentions(text: str, g: Gazetteer) -> list[Place]:
     """Explicit place chains plus later short mentions of the communities they introduced."""
     explicit = find_places(text, g)
     index = PlaceIndex()
@@ -68,7 +68,7 @@ def _mentions(text: str, g: Gazetteer) -> tuple[list[Place], PlaceIndex]:
             k += 1
         if not (k < len(explicit) and explicit[k].start < p.end):
             short.append(p)
-    return sorted(explicit + short, key=lambda p: p.start), index
+    return sorted(explicit + short, key=lambda p: p.start)
 
 
 def _secretary(text: str, place: Place, title: re.Match) -> str | None:
@@ -93,7 +93,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     g = Gazetteer.load()
     work: WorkText = repair(original)
     text = work.text
-    mentions, _ = _mentions(text, g)
+    mentions = _mentions(text, g)
     quantities = find_quantities(text)
     out = Extraction(doc)
     cues = _cues()
@@ -202,9 +202,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
 
 def _not_a_name(name: str) -> bool:
     """Slogans and framework codes (“1+3+3+N”, “两个替代”) are not named initiatives."""
-    from .quantities import _non_claim_re
     return bool(re.search(r"[\d+＋]", name) or re.match(r"[一二两三四五六七八九十]", name)
-                or _non_claim_re().search(name))
+                or non_claim_pattern().search(name))
 
 
 def _add_community(seen: dict, p: Place, secretary, title, doc) -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 
 from .extract import Extraction, extract_text
 from .readers import Document, read_document
-from .schema import conform
+from .schema import TABLES, conform
 
 
 def extract_document(doc: Document, batch_id: str = "") -> Extraction:
@@ -36,6 +36,5 @@ def tables_of(items: list[tuple[Document, Extraction]], batch_id: str) -> dict[s
                           "source_type": "article", "chars": len(doc.text), "batch_id": batch_id})
     frames = {"claims": claims, "communities": communities, "initiatives": initiatives,
               "documents": documents}
-    from .schema import TABLES
     return {name: conform(name, pd.DataFrame(rows, columns=[c.name for c in TABLES[name]]))
             for name, rows in frames.items()}

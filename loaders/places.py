@@ -28,11 +28,6 @@ class Place:
     start: int = 0
     end: int = 0
 
-    @property
-    def level(self) -> str:
-        return "community" if self.community else "street" if self.street else \
-            "district" if self.district else "city"
-
 
 @dataclass(frozen=True)
 class Gazetteer:

@@ -46,6 +46,11 @@ def _data() -> dict:
 _NUMERAL_CHARS = frozenset("0123456789.,，零〇一二两三四五六七八九十百千万亿")
 
 
+def cues() -> dict:
+    """The cue tables of data/cues.yaml (qualifiers, status, titles, initiatives…)."""
+    return _data()["cues"]
+
+
 def parse_number(s: str) -> float | None:
     """Arabic, full-width, Chinese or mixed numerals: 1,100万, 3万4000, 一百二十, 三万五, 百 → float.
     None for what is not one number (三四: two digits side by side, an estimate; empty)."""
@@ -216,7 +221,8 @@ def _with_span(q: Quantity, raw: str, s: str) -> Quantity:
 # --- scanning running text ----------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _non_claim_re() -> re.Pattern:
+def non_claim_pattern() -> re.Pattern:
+    """Slogans, idioms and framework names (data/cues.yaml): a number inside one is no claim."""
     # Every listed phrase starts with a numeral character: a lookahead gate skips the rest fast.
     return re.compile("(?=[一二两三四五六七八九十百千万])(?:"
                       + "|".join(f"(?:{p})" for p in _data()["cues"]["non_claim_patterns"]) + ")")
@@ -267,7 +273,7 @@ def _in_short_quote(text: str, m: re.Match, reach: int = 12) -> bool:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every claim-like quantity in `text` (already repaired), in order, with non-claims dropped."""
-    non_claims = [(n.start(), n.end()) for n in _non_claim_re().finditer(text)]
+    non_claims = [(n.start(), n.end()) for n in non_claim_pattern().finditer(text)]
     out, k = [], 0
     for m in _pattern().finditer(text):
         while k < len(non_claims) and non_claims[k][1] <= m.start():
