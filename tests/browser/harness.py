@@ -1,0 +1,195 @@
+"""Real-browser plumbing shared by the browser tests: `streamlit run dashboard.py` over a given
+store, a headless Debian chromium driven over the DevTools protocol (with the `websockets` client
+that Streamlit installs), screenshots, and a probe of what the page shows.
+
+Chromium is driven over DevTools rather than `chromium --screenshot`, because Streamlit renders
+after its websocket delivers the script's output, which `--screenshot` does not wait for.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WIDTH, HEIGHT = 1400, 1000
+CHROMIUM_MISSING = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                      reason="chromium is not installed (apt-get install chromium "
+                                             "fonts-noto-cjk); CI installs it")
+
+# What the page reports once rendered: Streamlit's run state, skeletons still waiting, exception
+# texts, and plotly charts drawn versus present.
+PROBE = """(() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  return JSON.stringify({
+    state: app ? app.getAttribute('data-test-script-state') : null,
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText),
+    charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+    drawn: document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg').length,
+    title: (document.querySelector('h1') || {}).innerText || '',
+    text: (document.querySelector('[data-testid="stMain"]') || document.body).innerText,
+    height: main.scrollHeight,
+  });
+})()"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(url)
+        time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def running_dashboard(store: Path, env: dict | None = None):
+    """`streamlit run dashboard.py` over the store on a free localhost port; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DATA_DIR": str(store), **(env or {})}
+    log = open(store / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@contextlib.contextmanager
+def running_chromium(profile: Path):
+    """A headless chromium with the DevTools protocol on a free port; yields that port."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+         f"--window-size={WIDTH},{HEIGHT}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/json/version", 30)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+class DevTools:
+    """The smallest DevTools client: send a command, wait for its answer."""
+
+    def __init__(self, ws):
+        self.ws, self.ids = ws, itertools.count(1)
+
+    async def call(self, method: str, **params):
+        msg_id = next(self.ids)
+        await self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(await self.ws.recv())
+            if reply.get("id") == msg_id:
+                if "error" in reply:
+                    raise RuntimeError(reply["error"])
+                return reply.get("result", {})
+
+    async def probe(self) -> dict:
+        result = await self.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
+        return json.loads(result["result"]["value"])
+
+
+@contextlib.asynccontextmanager
+async def new_tab(devtools_port: int, width: int = WIDTH, height: int = HEIGHT):
+    """A fresh tab of the running chromium, as a DevTools client."""
+    from websockets.asyncio.client import connect
+
+    req = urllib.request.Request(f"http://127.0.0.1:{devtools_port}/json/new?about:blank",
+                                 method="PUT")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        target = json.loads(r.read())
+    async with connect(target["webSocketDebuggerUrl"], max_size=256 * 2 ** 20) as ws:
+        dt = DevTools(ws)
+        await dt.call("Page.enable")
+        await dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)
+        yield dt
+
+
+async def settle(dt: "DevTools", timeout: float = 60) -> dict:
+    """Wait until Streamlit has finished the run and every chart is drawn (stable for 1.5 s), or
+    an exception shows; return the probe."""
+    deadline, settled, info = time.monotonic() + timeout, 0, {}
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        info = await dt.probe()
+        ready = (info["state"] == "notRunning" and not info["skeletons"]
+                 and info["drawn"] >= info["charts"])
+        settled = settled + 1 if ready else 0
+        if settled >= 3 or info["exceptions"]:
+            break
+    return info
+
+
+async def screenshot(dt: "DevTools", out: Path, full_page: bool = True,
+                     width: int = WIDTH, height: int = HEIGHT) -> dict:
+    """Save a PNG of the tab (as tall as the page when full_page); return the probe."""
+    info = await dt.probe()
+    if full_page:
+        height = max(height, min(int(info.get("height") or height) + 120, 9000))
+        await dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)
+        await asyncio.sleep(1.0)
+        info = await dt.probe()
+    shot = await dt.call("Page.captureScreenshot", format="png")
+    out.write_bytes(base64.b64decode(shot["data"]))
+    return info
+
+
+async def _shoot(devtools_port: int, url: str, out: Path) -> dict:
+    async with new_tab(devtools_port) as dt:
+        await dt.call("Page.navigate", url=url)
+        await settle(dt)
+        return await screenshot(dt, out)
+
+
+def shoot(devtools_port: int, url: str, out: Path) -> dict:
+    """Open the URL in a new tab, wait for it to render, screenshot the whole page."""
+    return asyncio.run(_shoot(devtools_port, url, out))
+
+
+def shot_dir() -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "dashboard-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
