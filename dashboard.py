@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import style
 from ui.filters import render_filters
-from ui.navigation import build_navigation
+from ui.navigation import build_navigation, run_page
 from ui.state import current_dataset
 
 st.set_page_config(page_title="社区治理数据看板", page_icon=":material/insights:", layout="wide")
@@ -16,4 +16,4 @@ page = build_navigation()
 with st.sidebar:
     st.caption("成都市社区治理数据看板")
 render_filters(current_dataset())
-page.run()
+run_page(page)

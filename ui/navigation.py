@@ -2,6 +2,8 @@
 演示模式 come later) is left out of the menu and links to it fall back to a hint."""
 from __future__ import annotations
 
+import runpy
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -36,19 +38,34 @@ def build_navigation():
     return st.navigation(pages, position="sidebar")
 
 
-def ensure_entrypoint() -> None:
-    """Re-run through dashboard.py when Streamlit ran a page file on its own.
+_routing = threading.local()   # set while dashboard.py runs a page (per script thread)
 
-    A folder named `pages/` makes Streamlit start in its old folder-based mode: until the
-    entry point has called st.navigation once in the process, a link straight to a page
-    (/district?district=成华区 on a freshly started server) runs pages/district.py alone, without
-    the sidebar filters, the wide layout or our menu. Switching that mode off (what st.navigation
-    itself does) and rerunning goes through dashboard.py and lands on the same page, since its
-    url path is the file's stem in both modes."""
+
+def run_page(page) -> None:
+    """Run the chosen page from dashboard.py (so ensure_entrypoint knows it was routed)."""
+    _routing.active = True
+    try:
+        page.run()
+    finally:
+        _routing.active = False
+
+
+def ensure_entrypoint() -> None:
+    """Route through dashboard.py when Streamlit runs a page file on its own.
+
+    A folder named `pages/` makes Streamlit start in its old folder-based mode: until the entry
+    point has called st.navigation in the process (and in every AppTest run), a link straight to
+    a page (/district?district=成华区 on a freshly started server) runs pages/district.py alone,
+    without the sidebar filters, the wide layout or our menu. Running dashboard.py in this same
+    script run instead (it calls st.navigation, which ends that mode, and runs this page again
+    through run_page) lands on the same page, since its url path is the file's stem in both
+    modes, and, unlike a rerun, keeps the button click that started the run."""
+    if getattr(_routing, "active", False):
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # internals moved: nothing to repair
         return
     if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_DIR / "dashboard.py"), run_name="__main__")
+        st.stop()

@@ -1,0 +1,248 @@
+"""One import, from checked rows to a stored batch, shared by `python -m loaders import` and the
+upload page: batch ids and manifests, "this file is already stored", an organiser's districts, and
+the commit itself (loaders.store writes it atomically)."""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
+from .store import commit_batch, list_batches, load_tables, store_root
+
+try:
+    import fcntl
+except ImportError:   # Windows: commits stay atomic; only the same-file race check is lost
+    fcntl = None
+
+ALL_DISTRICTS = None   # an uploader's `districts` when they may write anywhere
+
+
+def new_batch_id(sha256: str, now: datetime | None = None) -> tuple[str, str]:
+    """(batch id, ISO time): the time to the microsecond and the file's hash, so two uploads in
+    the same second get different ids, and the same file uploaded twice at once collides (and
+    the store refuses the second)."""
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    return f"{now:%Y%m%dT%H%M%S%f}-{sha256[:8]}", now.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where a file's content is already stored."""
+    batch_id: str
+    file: str
+    time: str
+    uploader: str
+
+
+def find_imported(sha256: str, root=None, tables=None) -> Imported | None:
+    """The stored batch that already holds a file with this content (by sha256), if any."""
+    tables = tables if tables is not None else load_tables(root)
+    docs = tables.documents
+    hit = docs[docs["sha256"] == sha256]
+    if not len(hit):
+        return None
+    batch_id = str(hit["batch_id"].iloc[0])
+    batches = tables.batches
+    info = (batches[batches["batch_id"] == batch_id].iloc[0].to_dict()
+            if len(batches) and "batch_id" in batches else {})
+    return Imported(batch_id, str(hit["doc"].iloc[0]), str(info.get("time", "")),
+                    str(info.get("uploader", "")))
+
+
+class AlreadyImportedError(Exception):
+    def __init__(self, imported: Imported):
+        self.imported = imported
+        super().__init__(f"同样内容的文件已于 {imported.time} 由 {imported.uploader or '（未知）'} "
+                         f"导入（批次 {imported.batch_id}，文件 {imported.file}），没有重复导入。")
+
+
+@contextlib.contextmanager
+def import_lock(root=None):
+    """One import at a time per store, held from the "already stored?" check to the commit, so
+    the same file sent twice at the same moment is stored once. flock is released by the OS when
+    the process dies, so a killed import never leaves the store locked."""
+    folder = store_root(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".import.lock", "a+b") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def _commit_new(sha256: str, batch_id: str, tables: dict, manifest: dict, root) -> None:
+    with import_lock(root):
+        imported = find_imported(sha256, root)
+        if imported is not None:
+            raise AlreadyImportedError(imported)
+        commit_batch(batch_id, tables, manifest, root)
+
+
+def outside_districts(frame: pd.DataFrame, districts) -> pd.Series:
+    """Rows an uploader limited to `districts` may not write: another district, or none named."""
+    if districts is ALL_DISTRICTS:
+        return pd.Series(False, index=frame.index)
+    return ~frame["district"].isin(list(districts)).fillna(False).astype(bool)
+
+
+def restrict_to_districts(result: Validation, districts) -> Validation:
+    """Turn the valid rows outside the uploader's districts into errors (the row stays out)."""
+    claims = result.valid_claims
+    outside = outside_districts(claims, districts)
+    if not outside.any():
+        return result
+    names = "、".join(districts) or "（无）"
+    extra = pd.DataFrame([
+        (int(row), "区县", district if isinstance(district, str) else "",
+         "这一行不属于你负责的区（市）县，不能由你导入" if isinstance(district, str)
+         else "这一行没有区县，无法确认属于你负责的区（市）县",
+         f"你可以导入的区（市）县：{names}。请删去这一行，或请该区县的组织者导入。", ERROR)
+        for row, district in zip(claims.loc[outside, "row"], claims.loc[outside, "district"])],
+        columns=list(PROBLEM_COLUMNS))
+    problems = (pd.concat([result.problems, extra], ignore_index=True)
+                .sort_values("行", kind="stable").reset_index(drop=True))
+    return Validation(claims[~outside].reset_index(drop=True), problems, result.rows_read,
+                      result.rows_skipped, result.mapping)
+
+
+def error_rows(result: Validation) -> int:
+    return int(result.errors["行"].nunique())
+
+
+def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
+                 now: datetime | None = None) -> dict:
+    """Store the valid rows of a checked sheet as one batch; return its manifest."""
+    batch_id, time = new_batch_id(sheet.sha256, now)
+    manifest = {"kind": "sheet", "file": sheet.name, "sha256": sheet.sha256, "uploader": uploader,
+                "time": time, "status": "committed", "rows_read": result.rows_read,
+                "rows_rejected": error_rows(result)}
+    tables = sheet_tables(sheet, result, batch_id)
+    _commit_new(sheet.sha256, batch_id, tables, manifest, root)
+    return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
+
+
+def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uploader: str,
+                   root=None, now: datetime | None = None) -> dict:
+    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch."""
+    batch_id, time = new_batch_id(sha256, now)
+    manifest = {"kind": "article", "file": name, "sha256": sha256, "uploader": uploader,
+                "time": time, "status": "committed"}
+    _commit_new(sha256, batch_id, tables, manifest, root)
+    return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
+
+
+def batch_districts(batch_id: str, tables) -> set[str]:
+    """The districts a stored batch writes (of its claims, communities and initiatives)."""
+    out: set[str] = set()
+    for frame in (tables.claims, tables.communities, tables.initiatives):
+        mine = frame[frame["batch_id"] == batch_id]
+        out |= set(mine["district"].dropna())
+        if mine["district"].isna().any():
+            out.add("")
+    return out
+
+
+def may_undo(batch_id: str, tables, districts) -> bool:
+    """An organiser may undo a batch that writes only to their districts (the shipped default
+    data is an admin's, since it spans the city)."""
+    if districts is ALL_DISTRICTS:
+        return True
+    return batch_districts(batch_id, tables) <= set(districts)
+
+
+def history(root=None) -> pd.DataFrame:
+    """The stored batches, newest first, with Chinese column names for the history table."""
+    batches = list_batches(root)
+    if not len(batches):
+        return pd.DataFrame(columns=["批次", "类型", "文件", "导入人", "时间", "数据条数"])
+    kinds = {"sheet": "表格", "article": "文章", "default": "默认数据"}
+    rows = batches.get("rows", pd.Series([{}] * len(batches)))
+    return pd.DataFrame({
+        "批次": batches["batch_id"],
+        "类型": batches.get("kind", pd.Series("", index=batches.index)).map(kinds).fillna("其他"),
+        "文件": batches.get("file", ""),
+        "导入人": batches.get("uploader", ""),
+        "时间": batches.get("time", ""),
+        "数据条数": [int((r or {}).get("claims", 0)) if isinstance(r, dict) else 0 for r in rows],
+    }).fillna("").iloc[::-1].reset_index(drop=True)
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit: $DASHBOARD_MAX_UPLOAD_MB megabytes (default 20)."""
+    return int(float(os.environ.get("DASHBOARD_MAX_UPLOAD_MB") or 20) * 1024 * 1024)
+
+
+def max_upload_rows() -> int:
+    """The row limit of one spreadsheet: $DASHBOARD_MAX_ROWS (default 200 000)."""
+    return int(os.environ.get("DASHBOARD_MAX_ROWS") or 200_000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviewing an article's extraction before it is committed
+
+REVIEW_CLAIM_COLUMNS = ("keep", "reading", "object", "district", "street", "community",
+                        "programme", "status", "evidence")
+
+
+def claims_for_review(claims: pd.DataFrame, districts=ALL_DISTRICTS) -> pd.DataFrame:
+    """The extracted claims as the review table: `keep` ticked (unless outside the uploader's
+    districts), `reading` the figure as written (editable: it is read again on commit)."""
+    out = claims.assign(keep=~outside_districts(claims, districts).to_numpy(),
+                        reading=claims["text"].str.replace("\n", "", regex=False))
+    return out[list(REVIEW_CLAIM_COLUMNS)].reset_index(drop=True)
+
+
+def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
+                       districts=ALL_DISTRICTS) -> tuple[pd.DataFrame, list[str]]:
+    """The claims to commit after review: the ticked rows, with the organiser's corrections.
+    A corrected reading ("3500余人次") is parsed by the same quantity parser as articles and sheet
+    cells; `text` stays the span of the source, so the figure still points at its sentence.
+    Returns (claims, problems); problems name the row (as numbered in the review table)."""
+    from .quantities import parse_quantity
+
+    problems: list[str] = []
+    rows = claims.reset_index(drop=True).copy()
+    reviewed = reviewed.reset_index(drop=True)
+    keep = reviewed["keep"].fillna(False).astype(bool)
+    for col in ("object", "district", "street", "community", "programme", "status"):
+        rows[col] = reviewed[col].where(reviewed[col].notna() & (reviewed[col] != ""), None)
+    for i in keep[keep].index:
+        reading = str(reviewed.at[i, "reading"] or "").strip()
+        original = str(claims["text"].iloc[i]).replace("\n", "")
+        if reading == original:
+            continue
+        q = parse_quantity(reading, object_hint=str(rows.at[i, "object"] or ""))
+        if q is None or q.unit is None:
+            problems.append(f"第 {i + 1} 行：“{reading}”读不出数字和单位，请写成“3000余人次”"
+                            "“50万元”这样的形式，或取消勾选这一行。")
+            continue
+        rows.loc[i, ["value", "unit", "kind", "qualifier"]] = [q.value, q.unit, q.kind,
+                                                               q.qualifier]
+    for i in keep[keep].index:
+        if not rows.at[i, "programme"]:
+            problems.append(f"第 {i + 1} 行没有项目类型，请选择一个。")
+        if not rows.at[i, "status"]:
+            problems.append(f"第 {i + 1} 行没有状态（已实现/计划），请选择一个。")
+    kept = rows[keep.to_numpy()]
+    outside = outside_districts(kept, districts)
+    for i in kept.index[outside.to_numpy()]:
+        problems.append(f"第 {i + 1} 行的区县“{rows.at[i, 'district'] or '（空）'}”不是你负责的区（市）县，"
+                        "请改正或取消勾选。")
+    return kept.reset_index(drop=True), problems
+
+
+def apply_keep(frame: pd.DataFrame, reviewed: pd.DataFrame, columns, what: str,
+               districts=ALL_DISTRICTS) -> tuple[pd.DataFrame, list[str]]:
+    """Communities or initiatives after review: the ticked rows, with the edited columns."""
+    out = frame.reset_index(drop=True).copy()
+    reviewed = reviewed.reset_index(drop=True)
+    for col in columns:
+        out[col] = reviewed[col].where(reviewed[col].notna() & (reviewed[col] != ""), None)
+    kept = out[reviewed["keep"].fillna(False).astype(bool).to_numpy()]
+    problems = [f"{what}第 {i + 1} 行的区县“{kept.at[i, 'district'] or '（空）'}”不是你负责的"
+                "区（市）县，请改正或取消勾选。"
+                for i in kept.index[outside_districts(kept, districts).to_numpy()]]
+    return kept.reset_index(drop=True), problems
