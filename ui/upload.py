@@ -28,7 +28,9 @@ from .navigation import page_exists
 from .queries import claims_table
 
 NOT_IMPORTED = "（不导入）"
-FILE_TYPES = [s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES]
+# .xls, .et and .ods are taken too, so that the reader can say how to convert them (the
+# browser's own refusal would be in English and say nothing of what to do)
+FILE_TYPES = [s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES] + ["xls", "et", "ods"]
 PREVIEW_ROWS = 200
 
 
@@ -78,7 +80,7 @@ def choose_file() -> Upload | None:
             raise LoaderError(f"文件太大（{file.size / 2 ** 20:.1f} MB），超过上限 "
                               f"{limit // 2 ** 20} MB，请拆成几个文件分别上传。", path=name)
         data = file.getvalue()
-        if suffix in SHEET_SUFFIXES:
+        if suffix in SHEET_SUFFIXES or suffix not in ARTICLE_SUFFIXES:
             with st.spinner("正在读取表格……"):
                 sheet = read_sheet(data, name, max_bytes=limit, max_rows=max_upload_rows())
             upload = Upload(file.file_id, name, "sheet", sheet.sha256, sheet=sheet)
