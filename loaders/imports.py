@@ -165,7 +165,8 @@ def history(root=None) -> pd.DataFrame:
         "类型": batches.get("kind", pd.Series("", index=batches.index)).map(kinds).fillna("其他"),
         "文件": batches.get("file", ""),
         "导入人": batches.get("uploader", ""),
-        "时间": batches.get("time", ""),
+        "时间": batches.get("time", pd.Series("", index=batches.index)).fillna("").astype(str)
+                 .str.slice(0, 16).str.replace("T", " "),
         "数据条数": [int((r or {}).get("claims", 0)) if isinstance(r, dict) else 0 for r in rows],
     }).fillna("").iloc[::-1].reset_index(drop=True)
 

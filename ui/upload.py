@@ -53,6 +53,7 @@ def _start_over() -> None:
     """Clear the file chooser and the session's upload (after a commit, or on request)."""
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("upload", None)
+    st.session_state.pop("undo_choice", None)   # offer the newest batch first again
 
 
 def template_download() -> None:
@@ -183,8 +184,8 @@ def sheet_step(upload: Upload, access: Access) -> None:
         st.success("没有发现问题。", icon=":material/check_circle:")
     if len(result.valid_claims):
         st.markdown(f"**将导入的数据预览**（前 {min(PREVIEW_ROWS, len(result.valid_claims))} 行）")
-        st.dataframe(claims_table(result.valid_claims.head(PREVIEW_ROWS)), hide_index=True,
-                     height=300)
+        preview = claims_table(result.valid_claims.head(PREVIEW_ROWS))
+        st.dataframe(preview, hide_index=True, height=min(38 + 35 * len(preview), 400))
 
     st.subheader("4. 导入")
     if not len(result.valid_claims):
@@ -346,7 +347,7 @@ def history_step(access: Access) -> None:
     if not undoable:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
-    labels = {row["批次"]: f"{row['文件']}（{row['时间'][:16].replace('T', ' ')}，{row['数据条数']} 条）"
+    labels = {row["批次"]: f"{row['文件']}（{row['时间']}，{row['数据条数']} 条）"
               for _, row in table.iterrows()}
     batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, key="undo_choice")
     confirm = st.checkbox(f"确认撤销“{labels[batch]}”：这一批的数据将从看板移除",
