@@ -64,3 +64,10 @@ users:
 def test_bad_accounts_files(tmp_path, text, message):
     with pytest.raises(AccountsError, match=message):
         load_accounts(write(tmp_path, text.replace("{PW}", PW)))
+
+
+def test_the_shipped_example_is_a_valid_accounts_file():
+    from ui.accounts import APP_DIR
+    accounts = load_accounts(APP_DIR / "config" / "accounts.example.yaml")
+    assert {a.role for a in accounts} == {"organiser", "admin"}
+    assert sign_in(accounts, "chenghua", "anything") is None     # a placeholder, not a password
