@@ -6,14 +6,15 @@ import hashlib
 import json
 import shutil
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import LoaderError
 from .evaluate import format_report, load_gold, score
 from .pipeline import extract_document, extract_file, tables_of
 from .readers import ARTICLE_SUFFIXES, read_document
-from .sheets import SHEET_SUFFIXES, guess_mapping, read_sheet, sheet_tables, validate
+from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_rows,
+                      max_upload_bytes, max_upload_rows)
+from .sheets import SHEET_SUFFIXES, guess_mapping, read_sheet, validate
 from .store import commit_batch, load_tables, store_root
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,63 +94,49 @@ def cmd_build(args) -> int:
     return 0
 
 
-def _new_batch_id(sha: str) -> tuple[str, str]:
-    now = datetime.now(timezone.utc).astimezone()
-    return f"{now:%Y%m%dT%H%M%S}-{sha[:8]}", now.isoformat(timespec="seconds")
-
-
-def _import_sheet(path: Path, args, root, tables, known: set) -> int:
+def _import_sheet(path: Path, args, root, known_claims) -> int:
     """Validate a spreadsheet like the upload page does; commit its valid rows as one batch."""
-    sheet = read_sheet(path, max_rows=args.max_rows)
-    if sheet.sha256 in known:
-        print(f"{path}：同样的文件已经导入过，跳过（未写入任何数据）", file=sys.stderr)
-        return 0
-    result = validate(sheet, guess_mapping(sheet.headers), known=tables.claims)
+    sheet = read_sheet(path, max_bytes=args.max_bytes, max_rows=args.max_rows)
+    result = validate(sheet, guess_mapping(sheet.headers), known=known_claims)
     for p in result.problems.to_dict("records"):
         print(f"{path.name} 第{p['行']}行 {p['列']}「{p['值']}」：{p['问题']}（{p['建议']}）"
               f"[{p['级别']}]", file=sys.stderr)
-    bad_rows = len(set(result.errors["行"]))
+    bad_rows = error_rows(result)
     if bad_rows and not args.valid_only:
         print(f"{path}：有 {bad_rows} 行有错误，未写入；改正后重新导入，"
               f"或加 --valid-only 只导入没有错误的行", file=sys.stderr)
         return 1
-    batch_id, time = _new_batch_id(sheet.sha256)
-    commit_batch(batch_id, sheet_tables(sheet, result, batch_id), {
-        "kind": "sheet", "file": path.name, "sha256": sheet.sha256, "uploader": args.uploader,
-        "time": time, "status": "committed", "rows_read": result.rows_read,
-        "rows_rejected": bad_rows}, root)
-    known.add(sheet.sha256)
-    print(f"{path}：已导入为批次 {batch_id}（{len(result.valid_claims)} 条数据）")
+    manifest = commit_sheet(sheet, result, args.uploader, root)
+    print(f"{path}：已导入为批次 {manifest['batch_id']}（{len(result.valid_claims)} 条数据）")
+    return 0
+
+
+def _import_article(path: Path, args, root) -> int:
+    doc = read_document(path, max_bytes=args.max_bytes)  # a bad file fails before any write
+    tables = tables_of([(doc, extract_document(doc))], "")
+    manifest = commit_article(path.name, doc.sha256, tables, args.uploader, root)
+    print(f"{path}：已导入为批次 {manifest['batch_id']}（" +
+          "，".join(f"{k} {v} 行" for k, v in manifest["rows"].items()) + "）")
     return 0
 
 
 def cmd_import(args) -> int:
+    """The upload page's checks and commit, file by file: each file is one batch or nothing."""
     root = store_root(args.data)
-    tables = load_tables(root)
-    known = set(tables.documents["sha256"].dropna())
     code = 0
     for path in _articles(args.files):
         suffix = path.suffix.lower()
-        if suffix in SHEET_SUFFIXES:
-            code = max(code, _import_sheet(path, args, root, tables, known))
-            tables = load_tables(root)   # the next file's duplicate check sees this batch
-            continue
-        if suffix not in ARTICLE_SUFFIXES:
+        if suffix not in SHEET_SUFFIXES + ARTICLE_SUFFIXES:
             raise LoaderError(f"暂不支持导入 {path.suffix} 文件；文章请用 .txt、.docx 或 .pdf，"
                               f"表格请用 .xlsx 或 .csv", path=str(path))
-        doc = read_document(path)        # read first: a bad file fails before anything is written
-        if doc.sha256 in known:
-            print(f"{path}：同样的文件已经导入过，跳过（未写入任何数据）", file=sys.stderr)
-            continue
-        batch_id, time = _new_batch_id(doc.sha256)
-        items = [(doc, extract_document(doc, batch_id))]
-        tables_out = tables_of(items, batch_id)
-        commit_batch(batch_id, tables_out, {
-            "kind": "article", "file": path.name, "sha256": doc.sha256, "uploader": args.uploader,
-            "time": time, "status": "committed"}, root)
-        known.add(doc.sha256)
-        print(f"{path}：已导入为批次 {batch_id}（" +
-              "，".join(f"{k} {len(v)} 行" for k, v in tables_out.items()) + "）")
+        try:
+            if suffix in SHEET_SUFFIXES:
+                # the duplicate check sees the batches committed before this file
+                code = max(code, _import_sheet(path, args, root, load_tables(root).claims))
+            else:
+                code = max(code, _import_article(path, args, root))
+        except AlreadyImportedError as err:
+            print(f"{path}：{err}", file=sys.stderr)
     return code
 
 
@@ -175,7 +162,10 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--data", default=None)
     i.add_argument("--uploader", default="命令行")
     i.add_argument("--valid-only", action="store_true", help="import only the rows without errors")
-    i.add_argument("--max-rows", type=int, default=200_000)
+    i.add_argument("--max-rows", type=int, default=max_upload_rows(),
+                   help="row limit of one sheet (default $DASHBOARD_MAX_ROWS or 200000)")
+    i.add_argument("--max-bytes", type=int, default=max_upload_bytes(),
+                   help="size limit of one file (default $DASHBOARD_MAX_UPLOAD_MB MB or 20 MB)")
     i.set_defaults(func=cmd_import)
     return p
 

@@ -56,8 +56,9 @@ def find_imported(sha256: str, root=None, tables=None) -> Imported | None:
 class AlreadyImportedError(Exception):
     def __init__(self, imported: Imported):
         self.imported = imported
-        super().__init__(f"同样内容的文件已于 {imported.time} 由 {imported.uploader or '（未知）'} "
-                         f"导入（批次 {imported.batch_id}，文件 {imported.file}），没有重复导入。")
+        super().__init__(f"同样内容的文件已经导入过（{imported.time[:16].replace('T', ' ')} 由 "
+                         f"{imported.uploader or '（未知）'} 导入为批次 {imported.batch_id}，文件 "
+                         f"{imported.file}），这次没有写入任何数据。")
 
 
 @contextlib.contextmanager
