@@ -1,0 +1,198 @@
+"""The deck model (ui/slides.py) on the hand-made fixture store: which slides a deck holds, their
+figures, sentences and sources, the deck's place in the URL, and export file names."""
+import datetime as dt
+
+import pytest
+
+from loaders.synth import write_fixture
+from ui.aggregate import totals_by_kind
+from ui.dataset import load_dataset
+from ui.formatting import format_quantity
+from ui.labels import kind_label
+from ui.queries import Filters, community_choices, scope_of
+from ui.slides import (Deck, build_deck, deck_from_query, deck_sources, deck_to_query,
+                       export_name, presenting, scaled_figure, slide_from_query, slide_kinds,
+                       slide_label)
+
+DAY = dt.date(2026, 11, 21)
+PEIHUA = "成华区|猛追湾街道|培华路社区"
+YULIN = "武侯区|玉林街道|玉林东路社区"
+
+
+@pytest.fixture(scope="module")
+def ds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("slides-store")
+    write_fixture(root)
+    return load_dataset(root)
+
+
+# ---- the URL ------------------------------------------------------------------------------------
+
+DECKS = [
+    Deck.default(),
+    Deck(kinds=("title", "district", "sources")),
+    Deck(kinds=("spotlight",), spotlights=(YULIN, PEIHUA)),
+    Deck(kinds=("title", "headline", "district", "programme", "sources"), auto=10),
+]
+
+
+@pytest.mark.parametrize("deck", DECKS, ids=lambda d: ",".join(d.kinds))
+def test_a_deck_survives_the_url(deck):
+    query = deck_to_query(deck, slide=3, present=True)
+    back = deck_from_query(query, community_keys=[PEIHUA, YULIN])
+    assert back == deck
+    assert slide_from_query(query, 9) == 3 and presenting(query)
+
+
+def test_the_url_holds_what_the_bound_widgets_show():
+    query = deck_to_query(Deck(kinds=("title", "spotlight"), spotlights=(PEIHUA,)))
+    assert query == {"slides": ["封面", "社区风采"], "spot": ["培华路社区（成华区猛追湾街道）"]}
+
+
+@pytest.mark.parametrize("params,kinds", [
+    ({}, Deck.default().kinds),                                     # no parameter: the default
+    ({"slides": "title,district"}, ("title", "district")),          # codes, comma-separated
+    ({"slides": ["区域对比", "封面"]}, ("title", "district")),        # labels: deck order wins
+    ({"slides": ["封面", "不存在", "nonsense"]}, ("title",)),          # unknown names dropped
+])
+def test_slides_from_the_url(params, kinds):
+    assert deck_from_query(params).kinds == kinds
+
+
+def test_spotlights_from_the_url_keep_only_known_communities():
+    deck = deck_from_query({"spot": ["玉林东路社区（武侯区玉林街道）", "不在库中社区", PEIHUA]},
+                           community_keys=[PEIHUA, YULIN])
+    assert deck.spotlights == (YULIN, PEIHUA)
+
+
+@pytest.mark.parametrize("params,count,expected", [
+    ({}, 5, 1), ({"slide": "3"}, 5, 3), ({"slide": "9"}, 5, 5), ({"slide": "0"}, 5, 1),
+    ({"slide": "-2"}, 5, 1), ({"slide": "x"}, 5, 1), ({"slide": "2"}, 0, 1),
+])
+def test_slide_number_from_the_url_stays_in_the_deck(params, count, expected):
+    assert slide_from_query(params, count) == expected
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({}, False), ({"present": "1"}, True), ({"present": "0"}, False), ({"present": "false"}, False),
+])
+def test_presenting_flag(params, expected):
+    assert presenting(params) is expected
+
+
+@pytest.mark.parametrize("filters,expected", [
+    (Filters(), "社区治理_成都市_2026-11-21.pptx"),
+    (Filters(district=("成华区",)), "社区治理_成华区_2026-11-21.pptx"),
+    (Filters(district=("成华区",), street=("猛追湾街道",)), "社区治理_猛追湾街道_2026-11-21.pptx"),
+    (Filters(district=("成华区", "武侯区"), programme=("elderly",)),
+     "社区治理_成华区、武侯区_养老服务_2026-11-21.pptx"),
+    (Filters(doc=('a/b:c*"d".txt',)), "社区治理_成都市_a_b_c_d_.txt_2026-11-21.pptx"),
+])
+def test_export_names_carry_scope_and_date_and_are_safe(filters, expected):
+    name = export_name(filters, DAY, "pptx")
+    assert name == expected
+    assert not set('/\\:*?"<>|') & set(name)
+
+
+# ---- the slides ---------------------------------------------------------------------------------
+
+def test_default_deck_for_a_district(ds):
+    slides = build_deck(ds, Filters(district=("成华区",)), Deck.default(), DAY)
+    assert [(s.kind, s.title) for s in slides] == [
+        ("title", "成华区社区治理工作交流"),
+        ("headline", "成华区已实现的主要数字"),
+        ("district", "成华区各街道（镇）对比"),
+        ("programme", "成华区项目类型分布"),
+        ("spotlight", "社区风采：培华路社区"),
+        ("sources", "资料来源"),
+    ]
+    assert "2026-11-21" in slides[0].subtitle and "成华区" in slides[0].subtitle
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(district=("武侯区",)),
+                                     Filters(kind=("person_times",))])
+def test_headline_figures_are_the_dashboards_totals(ds, filters):
+    headline = build_deck(ds, filters, Deck(kinds=("headline",)), DAY)[0]
+    totals = totals_by_kind(scope_of(ds, filters).facts, "achieved")
+    assert [(n.label, n.value) for n in headline.numbers] == [
+        (kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier)) for r in totals.itertuples()]
+
+
+def test_fixture_headline_by_hand(ds):
+    numbers = {n.label: n.value for n in build_deck(ds, Filters(), Deck(kinds=("headline",)), DAY)[0].numbers}
+    assert numbers["服务人次"] == "7400余人次" and numbers["服务人数"] == "约2.11万人"
+
+
+def test_district_chart_compares_the_districts(ds):
+    slide = build_deck(ds, Filters(), Deck(kinds=("district",)), DAY)[0]
+    bars = {t.name: dict(zip(t.y, t.x)) for t in slide.chart.data}
+    assert bars["已实现"] == {"武侯区": 5, "成华区": 5}
+    assert bars["计划目标"] == {"武侯区": 0, "成华区": 1}
+
+
+def test_spotlight_shows_figures_with_their_sentences_and_initiatives(ds):
+    deck = Deck(kinds=("spotlight",), spotlights=(YULIN,))
+    slide = build_deck(ds, Filters(), deck, DAY)[0]
+    assert slide.title == "社区风采：玉林东路社区"
+    assert "王建国" in slide.subtitle and "玉林街道" in slide.subtitle
+    assert [n.value for n in slide.numbers] == ["近2.1万人", "3000余人次", "200余户"]
+    before, figure, after = slide.evidence[0].parts()
+    assert (before, figure, after) == ("玉林东路社区有居民", "近2.1万人", "，老年人占三成。")
+    assert all(e.figure in e.sentence for e in slide.evidence)
+    assert slide.bullets == ["喘息计划（养老服务）"]
+    assert [s.doc for s in slide.sources] == ["b.txt"]
+
+
+def test_spotlights_default_to_the_communities_with_most_figures(ds):
+    slides = build_deck(ds, Filters(), Deck(kinds=("spotlight",)), DAY)
+    assert [s.title for s in slides] == ["社区风采：培华路社区", "社区风采：玉林东路社区"]
+
+
+def test_a_spotlight_outside_the_filters_falls_back(ds):
+    deck = Deck(kinds=("spotlight",), spotlights=(YULIN,))
+    slides = build_deck(ds, Filters(district=("成华区",)), deck, DAY)
+    assert [s.title for s in slides] == ["社区风采：培华路社区"]
+
+
+def test_every_slide_names_its_sources_and_the_last_lists_them_all(ds):
+    slides = build_deck(ds, Filters(), Deck.default(), DAY)
+    for slide in slides:
+        assert slide.sources, slide.title
+        assert slide.footer().startswith("来源：")
+        assert all(s.batch_id in ("b1", "b2") and s.batch_file for s in slide.sources)
+    closing = slides[-1]
+    assert closing.kind == "sources"
+    assert closing.bullets == [s.label() for s in deck_sources(slides[:-1])]
+    assert closing.bullets == ["a.txt《培华路社区：文化润心 邻里同行》（导入批次 b1，fixture-b1）",
+                               "b.txt《玉林东路社区：让老人住得安心》（导入批次 b2，fixture-b2）"]
+
+
+def test_a_slide_rests_only_on_its_own_sources(ds):
+    headline = build_deck(ds, Filters(district=("成华区",)), Deck(kinds=("headline",)), DAY)[0]
+    assert [s.doc for s in headline.sources] == ["a.txt"]
+
+
+def test_a_scope_without_data_still_builds(ds):
+    slides = build_deck(ds, Filters(district=("锦江区",)), Deck.default(), DAY)
+    assert [s.kind for s in slides] == ["title", "headline", "district", "programme", "sources"]
+    assert slides[1].numbers == [] and "没有" in slides[1].note
+    assert slides[0].numbers[0].value == "0"
+
+
+def test_deck_order_is_fixed_whatever_the_pick_order(ds):
+    deck = Deck(kinds=tuple(reversed(slide_kinds())))
+    kinds = [s.kind for s in build_deck(ds, Filters(), deck, DAY)]
+    assert kinds == sorted(kinds, key=list(slide_kinds()).index)
+    assert all(slide_label(k) != k for k in slide_kinds())
+
+
+def test_projector_figures_have_large_type_and_no_duplicate_title(ds):
+    chart = build_deck(ds, Filters(), Deck(kinds=("programme",)), DAY)[0].chart
+    big = scaled_figure(chart, font_size=22, height=700, title=False)
+    assert big.layout.font.size == 22 and big.layout.height == 700
+    assert big.layout.xaxis.tickfont.size == 22 and big.layout.yaxis.tickfont.size == 22
+    assert not big.layout.title.text
+    assert chart.layout.title.text and chart.layout.font.size == 13  # the original is untouched
+    titled = scaled_figure(chart, font_size=20, height=900)
+    assert titled.layout.title.text == chart.layout.title.text
+    assert [list(t.x) for t in titled.data] == [list(t.x) for t in chart.data]

@@ -1,0 +1,445 @@
+"""The deck behind 演示模式 and its exports: slides built from the dataset, the filters and the
+presenter's choice, each carrying its figures and the sources they rest on; and the deck's place
+in the URL. The page, the HTML report, the PPTX and the PNGs all draw the same slide list, so they
+show the same figures. No Streamlit calls here.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import yaml
+
+from . import charts
+from .aggregate import count_facts, distinct_facts, totals_by_kind
+from .dataset import Dataset
+from .filters import describe_filters
+from .formatting import format_count, format_quantity, locate_span
+from .labels import DATA_DIR, is_additive, kind_codes, kind_label, programme_label, status_label
+from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, community_choices,
+                      community_key_label, community_profile, drill_level, initiatives_table,
+                      option_label, scope_counts, scope_of, summary_by)
+
+# query parameters of a deck; the filters (ui/filters.py) use the claims' column names
+SLIDES_PARAM, SPOT_PARAM, AUTO_PARAM = "slides", "spot", "auto"
+SLIDE_PARAM, PRESENT_PARAM = "slide", "present"
+
+
+@lru_cache(maxsize=None)
+def _config() -> dict:
+    return yaml.safe_load((DATA_DIR / "slides.yaml").read_text(encoding="utf-8"))
+
+
+def slide_kinds() -> tuple[str, ...]:
+    """Slide kinds in deck order."""
+    return tuple(_config()["kinds"])
+
+
+def slide_label(kind: str) -> str:
+    return _config()["kinds"].get(kind, {}).get("label", kind)
+
+
+def slide_description(kind: str) -> str:
+    return _config()["kinds"].get(kind, {}).get("description", "")
+
+
+def limit(name: str) -> int:
+    return int(_config()[name])
+
+
+# ---- what a slide holds ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """A document (article or sheet) and the import batch that brought it."""
+    doc: str
+    title: str | None = None
+    batch_id: str | None = None
+    batch_file: str | None = None
+
+    def label(self) -> str:
+        title = f"《{self.title}》" if self.title else ""
+        batch = ""
+        if self.batch_id:
+            batch = f"（导入批次 {self.batch_id}" + (f"，{self.batch_file}" if self.batch_file else "") + "）"
+        return f"{self.doc}{title}{batch}"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A headline figure as it is shown: 3000余人次 above its label."""
+    label: str
+    value: str
+    note: str = ""
+
+
+LINE_BREAKS = re.compile(r"\s*\n\s*")  # a source's line breaks inside a sentence (OCR, PDF)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence a figure comes from; `span` locates the figure in it (None: not found)."""
+    figure: str
+    sentence: str
+    doc: str
+    span: tuple[int, int] | None = None
+
+    def parts(self) -> tuple[str, str, str]:
+        """(before, figure, after) for highlighting; the figure part is empty when not found."""
+        if self.span is None:
+            return LINE_BREAKS.sub("", self.sentence), "", ""
+        s, e = self.span
+        parts = self.sentence[:s], self.sentence[s:e], self.sentence[e:]
+        return tuple(LINE_BREAKS.sub("", p) for p in parts)
+
+
+@dataclass
+class Slide:
+    kind: str
+    title: str
+    subtitle: str = ""
+    numbers: list[Number] = field(default_factory=list)
+    chart: go.Figure | None = None
+    note: str = ""                      # a line under the chart or the numbers
+    evidence: list[Evidence] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)   # initiatives; sources on the closing slide
+    bullets_title: str = ""
+    sources: list[Source] = field(default_factory=list)
+
+    def footer(self) -> str:
+        """The sources line printed under the slide: the first few named, the rest counted."""
+        if not self.sources:
+            return "来源：无（所选范围内没有数据）"
+        n = limit("max_footer_sources")
+        named = "；".join(s.label() for s in self.sources[:n])
+        more = f" 等 {len(self.sources)} 份" if len(self.sources) > n else ""
+        return f"来源：{named}{more}"
+
+
+# ---- the presenter's choice and the URL ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Deck:
+    kinds: tuple[str, ...] = ()
+    spotlights: tuple[str, ...] = ()   # community keys (ui.queries.community_key)
+    auto: int = 0                      # seconds per slide when advancing by itself; 0: off
+
+    @classmethod
+    def default(cls) -> "Deck":
+        return cls(kinds=tuple(_config()["default_kinds"]))
+
+
+def _values(params: Mapping, name: str) -> list[str]:
+    """Every value of a query parameter: repeated (?a=1&a=2) or comma-separated (?a=1,2)."""
+    getter = getattr(params, "get_all", None)
+    raw = getter(name) if getter else params.get(name, [])
+    raw = [raw] if isinstance(raw, str) else list(raw or [])
+    return [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
+
+
+def deck_to_query(deck: Deck, slide: int | None = None, present: bool = False) -> dict:
+    """Query parameters that reopen `deck` (as the page's URL-bound widgets write them: labels,
+    repeated), optionally at a slide and in presenting mode."""
+    out: dict = {SLIDES_PARAM: [slide_label(k) for k in deck.kinds],
+                 SPOT_PARAM: [community_key_label(k) for k in deck.spotlights]}
+    if deck.auto:
+        out[AUTO_PARAM] = str(int(deck.auto))
+    if slide is not None:
+        out[SLIDE_PARAM] = str(int(slide))
+    if present:
+        out[PRESENT_PARAM] = "1"
+    return {k: v for k, v in out.items() if v}
+
+
+def deck_from_query(params: Mapping, community_keys=()) -> Deck:
+    """The deck a URL describes. Slides may be named by label or code; spotlights by label
+    (培华路社区（成华区猛追湾街道）) or key; unknown names are dropped. No slides parameter gives
+    the default deck."""
+    by_label = {slide_label(k): k for k in slide_kinds()} | {k: k for k in slide_kinds()}
+    named = _values(params, SLIDES_PARAM)
+    kinds = tuple(k for k in slide_kinds() if k in {by_label.get(v) for v in named}) if named \
+        else Deck.default().kinds
+    keys = {community_key_label(k): k for k in community_keys} | {k: k for k in community_keys}
+    spots = tuple(dict.fromkeys(keys[v] for v in _values(params, SPOT_PARAM) if v in keys))
+    try:
+        auto = max(0, int(_values(params, AUTO_PARAM)[0]))
+    except (IndexError, ValueError):
+        auto = 0
+    return Deck(kinds=kinds, spotlights=spots, auto=auto)
+
+
+def slide_from_query(params: Mapping, count: int) -> int:
+    """The 1-based slide a URL points at, kept within 1..count."""
+    try:
+        n = int(_values(params, SLIDE_PARAM)[0])
+    except (IndexError, ValueError):
+        n = 1
+    return min(max(n, 1), max(count, 1))
+
+
+def presenting(params: Mapping) -> bool:
+    return bool(_values(params, PRESENT_PARAM)) and _values(params, PRESENT_PARAM)[0] not in ("0", "false")
+
+
+# ---- names -------------------------------------------------------------------------------------
+
+def scope_name(filters: Filters) -> str:
+    """The area a deck is about: the narrowest chosen place, or 成都市."""
+    for level in ("community", "street", "district"):
+        chosen = getattr(filters, level)
+        if chosen:
+            return "、".join(chosen[:3]) + ("等" if len(chosen) > 3 else "")
+    return "成都市"
+
+
+def deck_title(filters: Filters) -> str:
+    return f"{scope_name(filters)}社区治理工作交流"
+
+
+UNSAFE_IN_NAMES = re.compile(r"""[\\/:*?"<>|\s\x00-\x1f]+""")  # Windows, macOS and Linux alike
+
+
+def export_name(filters: Filters, today: dt.date, ext: str) -> str:
+    """社区治理_成华区_2026-11-21.pptx: what the deck is about and when, safe as a file name."""
+    parts = [scope_name(filters)]
+    for name, values in filters.active().items():
+        if name not in ("district", "street", "community"):
+            parts.append("、".join(option_label(name, v) for v in values[:2]))
+    middle = UNSAFE_IN_NAMES.sub("_", "_".join(parts)).strip("._")[:60] or "全市"
+    return f"社区治理_{middle}_{today.isoformat()}.{ext.lstrip('.')}"
+
+
+# ---- sources -----------------------------------------------------------------------------------
+
+def sources_of(ds: Dataset, *frames: pd.DataFrame) -> list[Source]:
+    """The documents and batches the rows of `frames` (claims, initiatives, communities) come
+    from, in document order."""
+    pairs: set[tuple[str, str]] = set()
+    for frame in frames:
+        if frame is None or frame.empty:
+            continue
+        part = frame[["doc", "batch_id"]].astype("object").dropna(subset=["doc"]).drop_duplicates()
+        pairs |= {(d, b) for d, b in part.itertuples(index=False)}
+    docs = ds.documents.set_index("doc") if len(ds.documents) else pd.DataFrame(columns=["title"])
+    files = ds.batches.set_index("batch_id")["file"] if len(ds.batches) and "file" in ds.batches \
+        else pd.Series(dtype=object)
+    out = []
+    for doc, batch in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))):
+        title = docs["title"].get(doc) if doc in docs.index else None
+        file = files.get(batch) if batch in files.index else None
+        out.append(Source(doc=str(doc), title=title if isinstance(title, str) and title else None,
+                          batch_id=batch if isinstance(batch, str) else None,
+                          batch_file=file if isinstance(file, str) and file else None))
+    return out
+
+
+def deck_sources(slides: list[Slide]) -> list[Source]:
+    """Every source of the deck, once, in the order the slides first name them."""
+    return list(dict.fromkeys(s for slide in slides for s in slide.sources))
+
+
+# ---- the slides --------------------------------------------------------------------------------
+
+def _title_slide(ds, scope: Scope, filters: Filters, today: dt.date) -> Slide:
+    c = scope_counts(scope)
+    numbers = [Number("社区（村）", format_count(c.communities)), Number("数据条数", format_count(c.facts)),
+               Number("来源文件", format_count(c.sources)), Number("特色项目", format_count(c.initiatives))]
+    scope_text = describe_filters(filters) or "全市全部数据"
+    return Slide("title", deck_title(filters), subtitle=f"{scope_text}　·　{today.isoformat()}",
+                 numbers=numbers,
+                 note="数据来自已导入的社区文章与统计表，每个数字都可追溯到原文。",
+                 sources=sources_of(ds, scope.facts, scope.initiatives, scope.communities))
+
+
+def _headline_slide(ds, scope: Scope, filters: Filters) -> Slide:
+    totals = totals_by_kind(scope.facts, "achieved")
+    shown = totals.head(limit("max_headline"))
+    numbers = [Number(kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier),
+                      f"{r.facts} 条数据相加") for r in shown.itertuples()]
+    facts = scope.facts
+    used = facts[(facts["status"] == "achieved").to_numpy()
+                 & facts["kind"].isin(list(shown["kind"])).to_numpy()]
+    note = ("按类别分别合计：人、人次、户等不同单位从不相加，同一来源重复提及的数字只算一次，"
+            "计划目标不计入。") if numbers else "所选范围内没有可相加的已实现数字。"
+    return Slide("headline", f"{scope_name(filters)}已实现的主要数字", numbers=numbers, note=note,
+                 sources=sources_of(ds, used))
+
+
+def _district_slide(ds, scope: Scope, filters: Filters) -> Slide:
+    level = drill_level(filters)
+    level = "community" if level == "done" else level
+    here = scope_name(filters) if level != "district" else ""
+    summary = summary_by(scope, level)
+    with_facts = summary[summary["facts"] > 0]
+    shown = with_facts.head(limit("max_units"))
+    notes = []
+    if len(with_facts) > len(shown):
+        notes.append(f"另有 {len(with_facts) - len(shown)} 个{LEVEL_LABELS[level]}数据较少，未列出")
+    if len(summary) > len(with_facts):
+        notes.append(f"{len(summary) - len(with_facts)} 个{LEVEL_LABELS[level]}暂无数字")
+    above = above_level_facts(scope, level)
+    if above:
+        notes.append(f"{format_count(above)} 条数据属于更上一级，不在图中")
+    facts = scope.facts[scope.facts[level].isin(list(shown["name"])).to_numpy()]
+    title = f"{here}各{LEVEL_LABELS[level]}对比" if here else f"各{LEVEL_LABELS[level]}对比"
+    return Slide("district", title,
+                 chart=charts.unit_bars(shown, LEVEL_LABELS[level], here),
+                 note="；".join(notes) + ("。" if notes else ""),
+                 sources=sources_of(ds, facts))
+
+
+def _programme_slide(ds, scope: Scope, filters: Filters) -> Slide:
+    counts = count_facts(scope.facts, ["programme", "status"])
+    totals = counts.groupby("programme")["facts"].sum().sort_values(ascending=False) \
+        if len(counts) else pd.Series(dtype="int64")
+    numbers = [Number(programme_label(p), f"{int(n)} 条") for p, n in totals.head(3).items()]
+    return Slide("programme", f"{scope_name(filters)}项目类型分布", numbers=numbers,
+                 chart=charts.programme_bars(counts),
+                 note="每条数据按一个主要项目类型计；已实现与计划目标分开统计。",
+                 sources=sources_of(ds, scope.facts))
+
+
+def _spotlight_figures(claims: pd.DataFrame) -> pd.DataFrame:
+    """Up to max_spotlight_figures facts of a community: achieved before planned, summable kinds
+    first, one per kind (its largest), kinds in display order."""
+    facts = distinct_facts(claims)
+    facts = facts[(facts["kind"] != "other").to_numpy()]  # a bare "4" reads as nothing on a slide
+    if facts.empty:
+        return facts
+    order = {k: i for i, k in enumerate(kind_codes())}
+    kinds = facts["kind"].astype("object")
+    ranked = facts.assign(_planned=(facts["status"] == "planned").to_numpy(),
+                          _summable=~kinds.map(is_additive).astype(bool),
+                          _kind=kinds.map(order).fillna(len(order)), _value=-facts["value"])
+    ranked = ranked.sort_values(["_planned", "_summable", "_kind", "_value"], kind="stable")
+    ranked = ranked.drop_duplicates(["kind", "unit"])
+    return ranked.head(limit("max_spotlight_figures")).drop(
+        columns=["_planned", "_summable", "_kind", "_value"])
+
+
+def _spotlight_slide(ds, key: str, filters: Filters) -> Slide:
+    profile = community_profile(ds, key, filters)
+    figures = _spotlight_figures(profile.claims)
+    numbers, evidence = [], []
+    for _, r in figures.iterrows():
+        value = format_quantity(r["value"], r["unit"], r["qualifier"])
+        numbers.append(Number(kind_label(r["kind"]), value, status_label(r["status"]) if r["status"] == "planned" else ""))
+        evidence.append(Evidence(figure=str(r["text"]), sentence=str(r["evidence"]), doc=str(r["doc"]),
+                                 span=locate_span(str(r["evidence"]), str(r["text"]), r.get("start"),
+                                                  r.get("end"), r.get("evidence_start"))))
+    inits = initiatives_table(profile.initiatives).head(limit("max_initiatives"))
+    bullets = [f"{r.项目名称}（{r.项目类型}）" for r in inits.itertuples()]
+    place = "".join(x for x in (profile.district, profile.street) if x)
+    who = f"{profile.title or '书记'} {profile.secretary}" if profile.secretary else ""
+    comms = ds.communities
+    rows = comms[(comms["community"] == profile.community).to_numpy()
+                 & (comms["street"].isna() | (comms["street"] == profile.street)).to_numpy()]
+    return Slide("spotlight", f"社区风采：{profile.community}",
+                 subtitle="　·　".join(x for x in (place, who) if x), numbers=numbers,
+                 evidence=evidence, bullets=bullets, bullets_title="特色项目" if bullets else "",
+                 note="" if numbers else "该社区暂无收录的数字。",
+                 sources=sources_of(ds, figures, profile.initiatives.head(limit("max_initiatives")),
+                                    rows))
+
+
+def ranked_spotlights(scope: Scope) -> list[str]:
+    """Community keys in scope, most distinct facts a spotlight can show first (ties: the
+    filters' list order)."""
+    keys = community_choices(scope)
+    facts = scope.facts[scope.facts["community"].notna().to_numpy()
+                        & (scope.facts["kind"] != "other").to_numpy()]  # as _spotlight_figures
+    counts = facts.assign(key=facts["district"].astype("object").fillna("") + "|"
+                          + facts["street"].astype("object").fillna("") + "|"
+                          + facts["community"].astype("object")).groupby("key").size()
+    return sorted(keys, key=lambda k: -int(counts.get(k, 0)))
+
+
+def spotlight_keys(scope: Scope, deck: Deck) -> list[str]:
+    """The communities a deck spotlights: the chosen ones still in scope, else the leaders."""
+    in_scope = community_choices(scope)
+    chosen = [k for k in deck.spotlights if k in in_scope]
+    return chosen or ranked_spotlights(scope)[:limit("default_spotlights")]
+
+
+def build_deck(ds: Dataset, filters: Filters, deck: Deck, today: dt.date | None = None) -> list[Slide]:
+    """The slides of `deck` for the data the filters keep, in deck order; 社区风采 gives one
+    slide per spotlight community, 资料来源 lists every source of the slides before it."""
+    today = today or dt.date.today()
+    scope = scope_of(ds, filters)
+    slides: list[Slide] = []
+    for kind in slide_kinds():
+        if kind not in deck.kinds:
+            continue
+        if kind == "title":
+            slides.append(_title_slide(ds, scope, filters, today))
+        elif kind == "headline":
+            slides.append(_headline_slide(ds, scope, filters))
+        elif kind == "district":
+            slides.append(_district_slide(ds, scope, filters))
+        elif kind == "programme":
+            slides.append(_programme_slide(ds, scope, filters))
+        elif kind == "spotlight":
+            slides.extend(_spotlight_slide(ds, key, filters) for key in spotlight_keys(scope, deck))
+        elif kind == "sources":
+            every = deck_sources(slides) or sources_of(ds, scope.facts, scope.initiatives)
+            slides.append(Slide("sources", "资料来源", bullets=[s.label() for s in every],
+                                subtitle=f"本次展示的数字来自以下 {len(every)} 份文章或表格",
+                                note="谢谢！", sources=every))
+    return slides
+
+
+# ---- figures for a projector -------------------------------------------------------------------
+
+def axis_values(values) -> list:
+    """A trace's x or y as a list. A figure that went through pickle (Streamlit's cache) holds
+    numeric arrays in plotly's base64 form, {"dtype": "i8", "bdata": "…"}; decode it."""
+    if values is None:
+        return []
+    if isinstance(values, dict) and "bdata" in values:
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        return array.reshape(values["shape"]).tolist() if "shape" in values else array.tolist()
+    return list(values)
+
+
+def scaled_figure(fig: go.Figure, font_size: int, height: int, title: bool = True) -> go.Figure:
+    """A copy of a dashboard chart with type large enough to read across a room; without its
+    title when the slide already shows it. Margins are set from the labels rather than left to
+    plotly's automargin, which measures Chinese labels before the CJK font has loaded."""
+    out = go.Figure(fig)
+    base = fig.layout.font.size or 13
+    ratio = font_size / base
+    legend = bool(fig.layout.showlegend is not False and len(fig.data) > 1)
+    out.update_layout(font={"size": font_size}, height=height, legend={"font": {"size": font_size}},
+                      hoverlabel={"font": {"size": font_size}})
+    # explicit, since Streamlit's chart theme sets small tick fonts of its own
+    for axes in (out.update_xaxes, out.update_yaxes):
+        axes(tickfont={"size": font_size}, title_font={"size": font_size})
+    if title:
+        title_size = round((fig.layout.title.font.size or 16) * ratio)
+        out.update_layout(title={"font": {"size": title_size}, "pad": {"l": 16, "t": 12}},
+                          margin={"t": title_size + 40 + (font_size + 30 if legend else 0)})
+    else:
+        out.update_layout(title={"text": ""}, margin={"t": font_size + 30 if legend else 10})
+    if legend:
+        out.update_layout(legend={"y": 1.0, "yanchor": "bottom", "x": 0})
+    for ann in out.layout.annotations or ():
+        ann.font.size = round((ann.font.size or base) * ratio)
+    bars = [t for t in fig.data if t.type == "bar"]
+    if bars:
+        out.update_traces(textfont={"size": font_size}, textangle=0, selector={"type": "bar"})
+        horizontal = bars[0].orientation == "h"
+        categories = list(dict.fromkeys(str(c) for t in bars
+                                        for c in axis_values(t.y if horizontal else t.x)))
+        out.update_layout(bargap=max(0.25, 1 - 0.12 * len(categories)))
+        if horizontal and categories:
+            widest = max(len(c) for c in categories)
+            out.update_layout(margin={"l": round(widest * font_size * 1.05) + 24})
+    out.update_layout(margin={"b": round((fig.layout.margin.b or 10) * ratio) + 2 * font_size + 36})
+    return out
