@@ -4,7 +4,6 @@ full-screen with previous/next (← →) and an optional timed advance, and take
 away as an HTML report, a PowerPoint file or PNG pictures, all of which open without a network."""
 import datetime as dt
 import time
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -15,8 +14,8 @@ from ui.images import INSTALL_HINT, ImageExportUnavailable, images_zip, missing_
 from ui.queries import community_choices, community_key_label, scope_of
 from ui.report import CSS, report_html, slide_body_html, slide_head_html, slide_sources_html
 from ui.slides import (PRESENT_PARAM, SLIDE_PARAM, Deck, build_deck, deck_title, deck_to_query,
-                       export_name, limit, presenting, scaled_figure, slide_description,
-                       slide_from_query, slide_kinds, slide_label)
+                       export_name, limit, presenting, readable_query, scaled_figure,
+                       slide_description, slide_from_query, slide_kinds, slide_label)
 from ui.state import current_signature
 
 # Presenting: Streamlit's chrome and everything but the slide hidden, type about 1.75× larger.
@@ -29,7 +28,21 @@ PRESENT_CSS = """
 [data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
   > :not(.st-key-stage):not(:has(.st-key-stage)) { display: none !important; }
 .st-key-stage .deck-slide { --s: 1.75; }
+/* a laptop or a 1366×768 projector: smaller type, so a slide still fits without scrolling */
+@media (max-height: 960px), (max-width: 1600px) {
+  .st-key-stage .deck-slide { --s: 1.25; }
+  [data-testid="stMainBlockContainer"] { padding: 1rem 2.5rem .5rem !important; }
+  .st-key-stage { min-height: calc(100vh - 1.5rem); }
+  .st-key-stage .stButton button { font-size: 1rem; min-height: 2.4rem; } }
+@media (max-height: 700px) { .st-key-stage .deck-slide { --s: 1.1; } }
+.st-key-stage .kind-spotlight .evidence-list li { font-size: calc(var(--s) * .9rem); line-height: 1.5;
+  padding: .15em .7em; margin: .25em 0; }
+.st-key-stage .kind-spotlight ul.bullets { columns: 2; column-gap: 2.5rem; line-height: 1.45; }
 .st-key-stage .stButton button { font-size: 1.2rem; min-height: 3rem; }
+/* the slide fills the screen: the chart takes the room left, the controls sit at the bottom */
+.st-key-stage { min-height: calc(100vh - 2.2rem); }
+.st-key-stage > .st-key-stage_chart { flex: 1 1 0; min-height: 16rem; }
+.st-key-stage > :has(> .st-key-deck_controls) { margin-top: auto; }
 """
 PREVIEW_CSS = """
 .st-key-stage { border: 1px solid #dfe5ee; border-radius: .6rem; padding: 1rem 1.4rem; }
@@ -80,7 +93,12 @@ def deck_images(signature: tuple, _slides) -> bytes:
 
 slides = deck_slides(current_signature(), filters, deck, today, ds)
 if not slides:
-    st.warning("还没有选择任何幻灯片。请在上面的「幻灯片」中至少选择一页。", icon=":material/slideshow:")
+    if deck.kinds:  # only 社区风采, and no community in scope has a figure to show
+        st.warning("所选范围内没有收录数字的社区，「社区风采」没有可放映的页面。"
+                   "请在上面选择社区，或加入其他幻灯片。", icon=":material/slideshow:")
+    else:
+        st.warning("还没有选择任何幻灯片。请在上面的「幻灯片」中至少选择一页。",
+                   icon=":material/slideshow:")
     st.stop()
 
 
@@ -123,10 +141,12 @@ def stage() -> None:
         if slide.chart is not None:
             tall = height - (150 if slide.numbers else 0) - (40 if slide.note else 0)
             st.plotly_chart(scaled_figure(slide.chart, font, tall, title=False),
-                            config={"displayModeBar": False}, key="stage_chart")
+                            config={"displayModeBar": False}, key="stage_chart",
+                            height="stretch" if present else "content")
         st.html(f'<div class="deck-slide kind-{slide.kind}">{slide_body_html(slide)}'
                 f"{slide_sources_html(slide)}</div>")
-        back, where, forward, mode = st.columns([2, 1, 2, 2], vertical_alignment="center")
+        controls = st.container(key="deck_controls")
+        back, where, forward, mode = controls.columns([2, 1, 2, 2], vertical_alignment="center")
         back.button("上一页", icon=":material/arrow_back:", width="stretch", shortcut="Left",
                     disabled=current == 1, on_click=go_to, args=(current - 1,), key="deck_prev")
         where.markdown(f"**{current} / {count}**", text_alignment="center")
@@ -155,7 +175,7 @@ if not present:
         query = {**filters_to_query(filters), **deck_to_query(deck, present=True)}
         base = (st.context.url or "").split("?")[0]
         st.markdown("**演示链接**（打开即按所选页面全屏放映）")
-        st.code(f"{base}?{urlencode(query, doseq=True)}", language=None, wrap_lines=True)
+        st.code(f"{base}?{readable_query(query)}", language=None, wrap_lines=True)
         scope_text = describe_filters(filters) or "全市全部数据"
         signature = (current_signature(), filters, deck, today)
 

@@ -22,10 +22,10 @@ from loaders.synth import write_fixture
 from tests.browser.harness import CHROMIUM_MISSING, new_tab, running_chromium
 from ui import images
 from ui.dataset import load_dataset
-from ui.deck import deck_pptx
+from ui.deck import FOOTER_HEIGHT, INNER, deck_pptx, fits, footer_text, lines_needed
 from ui.queries import Filters
 from ui.report import report_html
-from ui.slides import Deck, build_deck, deck_sources
+from ui.slides import Deck, Number, Slide, Source, build_deck, deck_sources
 
 DAY = dt.date(2026, 11, 21)
 FIVE = Deck(kinds=("title", "headline", "district", "programme", "spotlight", "sources"),
@@ -103,6 +103,38 @@ def test_pptx_every_slide_carries_its_sources(slides, presentation):
             assert source.label() in notes
         if ours.kind != "sources":
             assert any(t.startswith("来源：") for t in _texts(theirs))
+
+
+@pytest.fixture(scope="module")
+def shipped_slides():
+    """The default deck of the shipped data (data/batches), city-wide and for 彭州市."""
+    ds = load_dataset()
+    return [s for f in (Filters(), Filters(district=("彭州市",)))
+            for s in build_deck(ds, f, Deck.default(), DAY)]
+
+
+def test_pptx_footers_fit_their_boxes(slides, shipped_slides, presentation):
+    long_titles = [Source(f"{i:03d}_{'a' * 16}.txt", "关于进一步加强和改进城乡社区治理工作的实施意见" * 2,
+                          f"batch-{i}", f"uploads/{'长文件名' * 6}.xlsx") for i in range(5)]
+    crowded = Slide("headline", "很多来源", sources=long_titles)
+    for s in [*slides, *shipped_slides, crowded]:
+        text, size = footer_text(s)
+        assert text.startswith("来源：") or s.kind == "sources"
+        assert fits([text], size, INNER, FOOTER_HEIGHT), (s.title, size, text)
+    assert "等 5 份" in footer_text(crowded)[0]  # fewer named rather than spilling
+    for ours, theirs in zip(slides, presentation.slides):
+        assert footer_text(ours)[0] in _texts(theirs)
+
+
+def test_pptx_figures_keep_to_one_line():
+    numbers = [Number("服务人次", "3000余人次"), Number("资金金额", "1234.5万元"),
+               Number("企业与组织", "6家", "2 条数据相加"), Number("服务人数", "约2.11万人")]
+    deck = Presentation(io.BytesIO(deck_pptx([Slide("headline", "数字", numbers=numbers)])))
+    for shape in deck.slides[0].shapes:
+        if shape.has_text_frame and len(shape.text_frame.paragraphs) == 2:
+            for p in shape.text_frame.paragraphs:
+                size = p.runs[0].font.size.pt
+                assert lines_needed(p.runs[0].text, size, shape.width) == 1, (p.runs[0].text, size)
 
 
 def test_pptx_spotlight_keeps_the_sentences(slides, presentation):

@@ -2,6 +2,7 @@
 spotlights, slide number, presenting), next/previous move through it, downloads are named by
 scope and date, and an empty choice says what to do."""
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -84,8 +85,7 @@ def test_exports_are_offered_and_built_only_on_click(store, monkeypatch):
         assert b.proto.deferred_file_id and not b.proto.url
     assert at.button(key="make_png")  # pictures take seconds: made on request
     link = at.code[0].value
-    assert "present=1" in link and "district=%E6%88%90%E5%8D%8E%E5%8C%BA" in link
-    assert "slides=%E5%B0%81%E9%9D%A2" in link  # 封面
+    assert "present=1" in link and "district=成华区" in link and "slides=封面" in link
 
 
 def test_no_slides_chosen(store, monkeypatch):
@@ -93,3 +93,16 @@ def test_no_slides_chosen(store, monkeypatch):
     at.pills(key="slides").set_value([]).run()
     assert not at.exception
     assert any("至少选择一页" in w.value for w in at.warning)
+
+
+def test_the_shown_link_is_readable_and_reopens_the_same_deck(store, monkeypatch):
+    at = open_demo(store, monkeypatch, {
+        "district": "武侯区", "slides": ["封面", "社区风采"], "spot": "玉林东路社区（武侯区玉林街道）"})
+    link = at.code[0].value
+    assert "%E" not in link and "spot=玉林东路社区（武侯区玉林街道）" in link
+    params = parse_qs(urlsplit(link).query)   # what a browser sends when the link is opened
+    again = open_demo(store, monkeypatch, params)
+    assert again.query_params["present"] == "1"
+    assert again.pills(key="slides").value == at.pills(key="slides").value == ["title", "spotlight"]
+    assert again.multiselect(key="spot").value == ["武侯区|玉林街道|玉林东路社区"]
+    assert "1 / 2" in stage_text(again) and "武侯区社区治理工作交流" in stage_text(again)

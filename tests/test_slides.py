@@ -1,6 +1,8 @@
 """The deck model (ui/slides.py) on the hand-made fixture store: which slides a deck holds, their
 figures, sentences and sources, the deck's place in the URL, and export file names."""
 import datetime as dt
+from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -9,12 +11,13 @@ from ui.aggregate import totals_by_kind
 from ui.dataset import load_dataset
 from ui.formatting import format_quantity
 from ui.labels import kind_label
-from ui.queries import Filters, community_choices, scope_of
-from ui.slides import (Deck, build_deck, deck_from_query, deck_sources, deck_to_query,
-                       export_name, presenting, scaled_figure, slide_from_query, slide_kinds,
-                       slide_label)
+from ui.queries import Filters, community_choices, community_profile, scope_of
+from ui.slides import (Deck, Evidence, Source, Slide, build_deck, deck_from_query, deck_sources,
+                       deck_to_query, export_name, presenting, quotations, ranked_spotlights,
+                       readable_query, scaled_figure, slide_from_query, slide_kinds, slide_label)
 
 DAY = dt.date(2026, 11, 21)
+SHIPPED = Path(__file__).resolve().parent.parent / "data"   # data/batches, as the app ships
 PEIHUA = "成华区|猛追湾街道|培华路社区"
 YULIN = "武侯区|玉林街道|玉林东路社区"
 
@@ -24,6 +27,11 @@ def ds(tmp_path_factory):
     root = tmp_path_factory.mktemp("slides-store")
     write_fixture(root)
     return load_dataset(root)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_dataset(SHIPPED)
 
 
 # ---- the URL ------------------------------------------------------------------------------------
@@ -42,6 +50,15 @@ def test_a_deck_survives_the_url(deck):
     back = deck_from_query(query, community_keys=[PEIHUA, YULIN])
     assert back == deck
     assert slide_from_query(query, 9) == 3 and presenting(query)
+
+
+def test_a_readable_query_reads_as_written_and_parses_back():
+    params = {"district": ["彭州市"], "spot": ["培华路社区（成华区猛追湾街道）"],
+              "slides": ["封面", "社区风采"], "doc": ["a&b=c #1 50%+.txt"], "present": "1"}
+    text = readable_query(params)
+    assert "district=彭州市" in text and "spot=培华路社区（成华区猛追湾街道）" in text
+    assert "&b" not in text and " " not in text       # what would end or split a value is encoded
+    assert parse_qs(text) == {k: v if isinstance(v, list) else [v] for k, v in params.items()}
 
 
 def test_the_url_holds_what_the_bound_widgets_show():
@@ -146,6 +163,56 @@ def test_spotlight_shows_figures_with_their_sentences_and_initiatives(ds):
 def test_spotlights_default_to_the_communities_with_most_figures(ds):
     slides = build_deck(ds, Filters(), Deck(kinds=("spotlight",)), DAY)
     assert [s.title for s in slides] == ["社区风采：培华路社区", "社区风采：玉林东路社区"]
+
+
+def test_default_spotlights_on_the_shipped_data_have_figures(shipped):
+    # 彭州市 holds 天府中路社区 (many figures), 东林社区 (a bare planned count) and
+    # 天府西路社区 (none): only the first has something to show
+    slides = build_deck(shipped, Filters(district=("彭州市",)), Deck(kinds=("spotlight",)), DAY)
+    assert [s.title for s in slides] == ["社区风采：天府中路社区"]
+    assert slides[0].numbers and "暂无" not in slides[0].note
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(district=("彭州市",)),
+                                     Filters(district=("武侯区",)), Filters(district=("锦江区",))],
+                         ids=["city", "彭州市", "武侯区", "锦江区"])
+def test_spotlights_rank_communities_by_achieved_figures(shipped, filters):
+    scope = scope_of(shipped, filters)
+    ranked = ranked_spotlights(scope)
+
+    def achieved(key):
+        facts = community_profile(shipped, key, filters).claims
+        facts = facts[(facts["kind"] != "other").to_numpy()]
+        return facts[(facts["status"] == "achieved").to_numpy()]["fact_key"].nunique()
+
+    counts = [achieved(k) for k in ranked]
+    assert counts == sorted(counts, reverse=True)
+    for key in community_choices(scope):  # left out: exactly those a spotlight has nothing for
+        slide = build_deck(shipped, filters, Deck(kinds=("spotlight",), spotlights=(key,)), DAY)[0]
+        assert bool(slide.numbers) == (key in ranked), key
+    for slide in build_deck(shipped, filters, Deck(kinds=("spotlight",)), DAY):
+        assert slide.numbers, slide.title
+
+
+def test_two_figures_of_one_sentence_are_quoted_once():
+    sentence = "组建由60余名退休教师构成的志愿队，开展讲座200余次。"
+    evidence = [Evidence("60余名", sentence, "a.txt", (3, 7)),
+                Evidence("3000余人次", "累计3000余人次。", "a.txt", (2, 9)),
+                Evidence("200余次", sentence, "a.txt", (22, 27))]
+    assert quotations(evidence) == [
+        ("a.txt", [("组建由", False), ("60余名", True), ("退休教师构成的志愿队，开展讲座", False),
+                   ("200余次", True), ("。", False)]),
+        ("a.txt", [("累计", False), ("3000余人次", True), ("。", False)])]
+
+
+def test_a_footer_says_a_shared_batch_once():
+    sources = [Source(f"{d}.txt", f"标题{d}", "b1", "seeds") for d in "abcd"]
+    assert Slide("headline", "t", sources=sources).footer() == \
+        "来源：a.txt《标题a》；b.txt《标题b》；c.txt《标题c》 等 4 份（导入批次 b1，seeds）"
+    assert Slide("headline", "t", sources=sources[:1]).footer() == "来源：a.txt《标题a》（导入批次 b1，seeds）"
+    mixed = [sources[0], Source("e.txt", None, "b2")]
+    assert Slide("headline", "t", sources=mixed).footer(named=1) == \
+        "来源：a.txt《标题a》（导入批次 b1，seeds） 等 2 份"
 
 
 def test_a_spotlight_outside_the_filters_falls_back(ds):

@@ -6,17 +6,19 @@ source in the speaker notes.
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 
 import plotly.graph_objects as go
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from .slides import Number, Slide, axis_values, slide_label
+from .slides import Number, Slide, axis_values, limit, quotations, slide_label
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)
@@ -27,6 +29,37 @@ CJK_FONT = "Microsoft YaHei"
 INK, GREY, BLUE = RGBColor(0x1D, 0x27, 0x33), RGBColor(0x6B, 0x77, 0x85), RGBColor(0x1F, 0x4E, 0x96)
 BLANK_LAYOUT = 6
 MAX_LISTED = 12  # sources listed on the closing slide; the notes list all
+
+
+INSET = Inches(0.1)      # python-pptx's default left and right text box margins
+LINE = 1.2               # line height as a multiple of the font size
+FOOTER_SIZES = (11, 10, 9)
+
+
+def text_em(text: str) -> float:
+    """Width of `text` in ems, estimated on the wide side: Chinese and full-width characters
+    one em, others 0.62 (the Latin fallbacks LibreOffice picks are wider than YaHei's), and
+    a quarter em where Chinese meets Latin (LibreOffice's autospace)."""
+    width, previous = 0.0, None
+    for ch in text:
+        wide = unicodedata.east_asian_width(ch) in "WF"
+        width += 1.0 if wide else 0.62
+        if previous is not None and wide != previous and not ch.isspace():
+            width += 0.25
+        previous = wide
+    return width
+
+
+def lines_needed(text: str, size: float, width) -> int:
+    """Lines `text` wraps to at `size` points in a text box `width` (EMU) wide."""
+    usable = Emu(width - 2 * INSET).pt
+    return max(1, math.ceil(text_em(text) * size / usable))
+
+
+def fits(paragraphs: list[str], size: float, width, height) -> bool:
+    """Whether the paragraphs at `size` points fit a box `width` × `height` (EMU)."""
+    lines = sum(lines_needed(p, size, width) for p in paragraphs)
+    return lines * size * LINE + Inches(0.1).pt <= Emu(height).pt
 
 
 def _style(run, size: int, bold: bool = False, colour: RGBColor = INK) -> None:
@@ -59,9 +92,14 @@ def _text(slide, left, top, width, height, paragraphs, size: int, bold: bool = F
 
 
 def _numbers(slide, numbers: list[Number], top, per_row: int = 4, value_size: int = 36) -> Emu:
-    """Headline figures as tiles; returns the bottom of the last row."""
+    """Headline figures as tiles, each figure and label on one line (type made smaller when
+    long); returns the bottom of the last row."""
     row_height = Inches(1.15)
     width = int(INNER / per_row)
+    box_width = width - Inches(0.3)
+    # one size for every figure of the slide: the largest at which the longest fits one line
+    big = next((z for z in range(value_size, 17, -2)
+                if all(lines_needed(n.value, z, box_width) == 1 for n in numbers)), 18)
     for i, n in enumerate(numbers):
         left = MARGIN + width * (i % per_row)
         y = top + row_height * (i // per_row)
@@ -69,11 +107,13 @@ def _numbers(slide, numbers: list[Number], top, per_row: int = 4, value_size: in
         tile.fill.solid()
         tile.fill.fore_color.rgb = RGBColor(0xF3, 0xF7, 0xFD)
         tile.line.fill.background()
-        lines = [[(n.value, True, BLUE)], [(n.label + (f"（{n.note}）" if n.note else ""), False, INK)]]
-        box = _text(slide, left + Inches(0.15), y + Inches(0.05), width - Inches(0.3),
-                    row_height - Inches(0.2), lines, 14)
+        label = n.label + (f"（{n.note}）" if n.note else "")
+        small = next((z for z in (14, 12, 11, 10) if lines_needed(label, z, box_width) == 1), 10)
+        box = _text(slide, left + Inches(0.15), y + Inches(0.05), box_width, row_height - Inches(0.2),
+                    [[(n.value, True, BLUE)], [(label, False, INK)]], small)
+        box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         for run in box.text_frame.paragraphs[0].runs:
-            run.font.size = Pt(value_size)
+            run.font.size = Pt(big)
     rows = -(-len(numbers) // per_row)
     return top + row_height * rows
 
@@ -147,10 +187,27 @@ def _notes(slide, s: Slide) -> None:
     slide.notes_slide.notes_text_frame.text = "\n".join(lines)
 
 
+FOOTER_TOP, FOOTER_HEIGHT = HEIGHT - Inches(0.66), Inches(0.56)
+
+
+def footer_text(s: Slide) -> tuple[str, int]:
+    """The footer line and its font size: the largest size at which it fits its box, naming
+    fewer sources (the notes list them all) when even the smallest does not."""
+    if s.kind == "sources":
+        return "每个数字都可在看板的「数据明细」页追溯到原文。", FOOTER_SIZES[0]
+    for named in range(limit("max_footer_sources"), 0, -1):
+        text = s.footer(named=named)
+        for size in FOOTER_SIZES:
+            if fits([text], size, INNER, FOOTER_HEIGHT):
+                return text, size
+    return s.footer(named=1), FOOTER_SIZES[-1]
+
+
 def _footer(slide, s: Slide) -> None:
-    text = s.footer() if s.kind != "sources" else "每个数字都可在看板的「数据明细」页追溯到原文。"
-    _text(slide, MARGIN, HEIGHT - Inches(0.62), INNER, Inches(0.5), [text], 11, colour=GREY,
-          anchor=MSO_ANCHOR.BOTTOM)
+    text, size = footer_text(s)
+    box = _text(slide, MARGIN, FOOTER_TOP, INNER, FOOTER_HEIGHT, [text], size, colour=GREY,
+                anchor=MSO_ANCHOR.BOTTOM)
+    box.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE  # PowerPoint: shrink rather than spill
 
 
 def _add_slide(prs, s: Slide, number: int, total: int) -> None:
@@ -180,10 +237,10 @@ def _add_slide(prs, s: Slide, number: int, total: int) -> None:
             _text(slide, MARGIN, bottom - note_h, INNER, note_h, [s.note], 12, colour=GREY)
     else:
         paragraphs = []
-        for e in s.evidence:
-            before, figure, after = e.parts()
-            paragraphs.append([("“" + before, False, INK), (figure, True, BLUE),
-                               (after + "”", False, INK), (f"（{e.doc}）", False, GREY)])
+        for doc, pieces in quotations(s.evidence):
+            paragraphs.append([("“", False, INK)]
+                              + [(t, figure, BLUE if figure else INK) for t, figure in pieces]
+                              + [("”", False, INK), (f"（{doc}）", False, GREY)])
         if s.bullets:
             if s.bullets_title:
                 paragraphs.append([(s.bullets_title + "：" + "、".join(s.bullets), False, INK)])
@@ -195,9 +252,12 @@ def _add_slide(prs, s: Slide, number: int, total: int) -> None:
         if s.note and s.kind != "sources":
             paragraphs.append([(s.note, False, GREY)])
         if paragraphs:
-            size = 16 if len(paragraphs) <= 6 else 13
-            _text(slide, MARGIN, top + Inches(0.15), INNER, bottom - top - Inches(0.15),
-                  paragraphs, size)
+            box_top, box_height = top + Inches(0.15), bottom - top - Inches(0.15)
+            plain = ["".join(run[0] for run in p) for p in paragraphs]
+            size = next((z for z in (16, 14, 13, 12, 11) if fits(plain, z * 1.15, INNER, box_height)), 11)
+            box = _text(slide, MARGIN, box_top, INNER, box_height, paragraphs, size)
+            for p in box.text_frame.paragraphs:
+                p.space_after = Pt(round(size * 0.4))
     _footer(slide, s)
     _notes(slide, s)
 

@@ -11,7 +11,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .charts import FONT
-from .slides import Evidence, Number, Slide, deck_sources, limit, slide_label
+from .slides import Number, Slide, deck_sources, limit, quotations, slide_label
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
 # (about 1.7) and the report file.
@@ -22,7 +22,7 @@ CSS = """
   margin: .1em 0 .15em; }
 .deck-slide .slide-subtitle { font-size: calc(var(--s) * 1.15rem); color: #4a5868; margin-bottom: .6em; }
 .deck-slide .numbers { display: grid; gap: calc(var(--s) * .8rem);
-  grid-template-columns: repeat(auto-fit, minmax(calc(var(--s) * 12rem), 1fr)); margin: .6em 0; }
+  grid-template-columns: repeat(auto-fit, minmax(calc(var(--s) * 14rem), 1fr)); margin: .6em 0; }
 .deck-slide .number { background: #f3f7fd; border-radius: .5rem; padding: .5em .8em; }
 .deck-slide .number-value { font-size: calc(var(--s) * 2.2rem); font-weight: 700; color: #1f4e96;
   line-height: 1.15; white-space: nowrap; }
@@ -70,10 +70,9 @@ def numbers_html(numbers: list[Number]) -> str:
     return f'<div class="numbers">{tiles}</div>'
 
 
-def evidence_item(ev: Evidence) -> str:
-    before, figure, after = ev.parts()
-    marked = _e(before) + (f"<mark>{_e(figure)}</mark>" if figure else "") + _e(after)
-    return f'<li>“{marked}”<span class="doc">（{_e(ev.doc)}）</span></li>'
+def evidence_item(doc: str, pieces: list[tuple[str, bool]]) -> str:
+    marked = "".join(f"<mark>{_e(t)}</mark>" if figure else _e(t) for t, figure in pieces)
+    return f'<li>“{marked}”<span class="doc">（{_e(doc)}）</span></li>'
 
 
 def slide_head_html(slide: Slide, number: int | None = None, total: int | None = None) -> str:
@@ -89,7 +88,8 @@ def slide_body_html(slide: Slide) -> str:
     """Note, evidence sentences and bullet list: what sits below a slide's chart."""
     out = f'<div class="slide-note">{_e(slide.note)}</div>' if slide.note else ""
     if slide.evidence:
-        out += '<ul class="evidence-list">' + "".join(evidence_item(e) for e in slide.evidence) + "</ul>"
+        out += '<ul class="evidence-list">' + "".join(evidence_item(doc, pieces)
+                                                   for doc, pieces in quotations(slide.evidence)) + "</ul>"
     if slide.bullets:
         if slide.bullets_title:
             out += f'<div class="bullets-title">{_e(slide.bullets_title)}</div>'

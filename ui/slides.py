@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import pandas as pd
@@ -64,12 +65,14 @@ class Source:
     batch_id: str | None = None
     batch_file: str | None = None
 
-    def label(self) -> str:
+    def label(self, batch: bool = True) -> str:
         title = f"《{self.title}》" if self.title else ""
-        batch = ""
-        if self.batch_id:
-            batch = f"（导入批次 {self.batch_id}" + (f"，{self.batch_file}" if self.batch_file else "") + "）"
-        return f"{self.doc}{title}{batch}"
+        return f"{self.doc}{title}{self.batch_label() if batch else ''}"
+
+    def batch_label(self) -> str:
+        if not self.batch_id:
+            return ""
+        return f"（导入批次 {self.batch_id}" + (f"，{self.batch_file}" if self.batch_file else "") + "）"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,27 @@ class Evidence:
         return tuple(LINE_BREAKS.sub("", p) for p in parts)
 
 
+def quotations(evidence: list[Evidence]) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """Each evidence sentence once, in first-figure order, as (doc, [(text, is_figure), …]):
+    two figures from one sentence are marked in one quotation instead of quoting it twice."""
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for ev in evidence:
+        spans.setdefault((ev.sentence, ev.doc), [])
+        if ev.span is not None:
+            spans[(ev.sentence, ev.doc)].append(ev.span)
+    out = []
+    for (sentence, doc), found in spans.items():
+        pieces, at = [], 0
+        for start, end in sorted(set(found)):
+            if start < at:      # overlaps a figure already marked
+                continue
+            pieces += [(sentence[at:start], False), (sentence[start:end], True)]
+            at = end
+        pieces.append((sentence[at:], False))
+        out.append((doc, [(LINE_BREAKS.sub("", t), mark) for t, mark in pieces if t]))
+    return out
+
+
 @dataclass
 class Slide:
     kind: str
@@ -113,14 +137,18 @@ class Slide:
     bullets_title: str = ""
     sources: list[Source] = field(default_factory=list)
 
-    def footer(self) -> str:
-        """The sources line printed under the slide: the first few named, the rest counted."""
+    def footer(self, named: int | None = None) -> str:
+        """The sources line printed under the slide: the first few (`named`, default
+        max_footer_sources) named, the rest counted; a batch they share is said once."""
         if not self.sources:
             return "来源：无（所选范围内没有数据）"
-        n = limit("max_footer_sources")
-        named = "；".join(s.label() for s in self.sources[:n])
+        n = max(1, limit("max_footer_sources") if named is None else named)
+        shown = self.sources[:n]
+        batches = {s.batch_label() for s in self.sources}
+        shared = batches.pop() if len(batches) == 1 and len(shown) > 1 else ""
+        text = "；".join(s.label(batch=not shared) for s in shown)
         more = f" 等 {len(self.sources)} 份" if len(self.sources) > n else ""
-        return f"来源：{named}{more}"
+        return f"来源：{text}{more}{shared}"
 
 
 # ---- the presenter's choice and the URL ---------------------------------------------------------
@@ -156,6 +184,19 @@ def deck_to_query(deck: Deck, slide: int | None = None, present: bool = False) -
     if present:
         out[PRESENT_PARAM] = "1"
     return {k: v for k, v in out.items() if v}
+
+
+def _quote_readably(text, safe="", encoding=None, errors=None) -> str:
+    # ASCII that means something in a URL (& = # % + space) stays percent-encoded; Chinese and
+    # other non-ASCII text stays as it reads: browsers encode it when the link is opened
+    return "".join(c if ord(c) > 127 and c.isprintable() and not c.isspace() else quote(c, safe=safe)
+                   for c in str(text))
+
+
+def readable_query(params: Mapping) -> str:
+    """A query string that reads as written (区县=彭州市, not %E5%BD%AD…) and still parses
+    back to `params`: a deck link a presenter can check by eye."""
+    return urlencode(params, doseq=True, quote_via=_quote_readably)
 
 
 def deck_from_query(params: Mapping, community_keys=()) -> Deck:
@@ -350,19 +391,28 @@ def _spotlight_slide(ds, key: str, filters: Filters) -> Slide:
 
 
 def ranked_spotlights(scope: Scope) -> list[str]:
-    """Community keys in scope, most distinct facts a spotlight can show first (ties: the
-    filters' list order)."""
-    keys = community_choices(scope)
-    facts = scope.facts[scope.facts["community"].notna().to_numpy()
-                        & (scope.facts["kind"] != "other").to_numpy()]  # as _spotlight_figures
-    counts = facts.assign(key=facts["district"].astype("object").fillna("") + "|"
-                          + facts["street"].astype("object").fillna("") + "|"
-                          + facts["community"].astype("object")).groupby("key").size()
-    return sorted(keys, key=lambda k: -int(counts.get(k, 0)))
+    """Keys of the communities in scope that a spotlight has a figure for: most distinct
+    achieved figures first, then most planned ones (ties: the filters' list order). A community
+    with no figure to show (none, or only bare counts, which _spotlight_figures leaves out) is
+    not ranked, so a default deck never opens on "暂无收录的数字"."""
+    facts = scope.facts
+    shown = facts[facts["community"].notna().to_numpy() & (facts["kind"] != "other").to_numpy()]
+    place = shown["place"].astype("object") if "place" in shown else (
+        shown["district"].astype("object").fillna("") + "|" + shown["street"].astype("object").fillna("")
+        + "|" + shown["community"].astype("object"))
+    achieved = (shown["status"] == "achieved").to_numpy()
+    counts = pd.DataFrame({"key": place.to_numpy(), "achieved": achieved, "planned": ~achieved}) \
+        .groupby("key")[["achieved", "planned"]].sum()
+    order = {k: i for i, k in enumerate(community_choices(scope))}
+    ranked = counts[counts.index.isin(list(order))]
+    ranked = ranked[(ranked["achieved"] + ranked["planned"]) > 0]
+    return sorted(ranked.index, key=lambda k: (-int(ranked.at[k, "achieved"]),
+                                               -int(ranked.at[k, "planned"]), order[k]))
 
 
 def spotlight_keys(scope: Scope, deck: Deck) -> list[str]:
-    """The communities a deck spotlights: the chosen ones still in scope, else the leaders."""
+    """The communities a deck spotlights: the chosen ones still in scope, else the leaders
+    (none when no community in scope has a figure)."""
     in_scope = community_choices(scope)
     chosen = [k for k in deck.spotlights if k in in_scope]
     return chosen or ranked_spotlights(scope)[:limit("default_spotlights")]

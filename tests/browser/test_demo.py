@@ -33,6 +33,8 @@ LAYOUT = """(() => {
     title: title ? title.innerText : null,
     title_px: title ? parseFloat(getComputedStyle(title).fontSize) : 0,
     stage_bottom: stage ? stage.getBoundingClientRect().bottom : 0,
+    controls_bottom: (document.querySelector('.st-key-deck_controls') || stage).getBoundingClientRect().bottom,
+    page_height: document.querySelector('[data-testid="stMain"]').scrollHeight,
     url: location.href,
   });
 })()"""
@@ -136,3 +138,27 @@ def test_setup_view_lists_the_deck_and_downloads_its_files(server, chromium, tmp
     assert "彭州市各街道（镇）对比" in html and "来源：" in html
     deck = Presentation(str(downloads / names[1]))
     assert len(deck.slides) == 5
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (1366, 768)])
+def test_slides_use_the_screen_and_fit_it(server, chromium, width, height):
+    """The controls sit at the foot of the screen under a short slide, and no slide of the
+    default 彭州市 deck (including its 社区风采) needs scrolling."""
+    async def run():
+        out = []
+        async with new_tab(chromium, width, height) as dt:
+            for n in range(1, 7):
+                query = urlencode({"district": "彭州市", "slide": n, "present": 1})
+                await dt.call("Page.navigate", url=f"{server}/demo?{query}")
+                await settle(dt)
+                await asyncio.sleep(0.5)
+                shot = shot_dir() / f"demo-present-{width}x{height}-{n}.png"
+                info = await screenshot(dt, shot, full_page=False, width=width, height=height)
+                out.append((info, await _layout(dt)))
+        return out
+
+    for n, (info, layout) in enumerate(asyncio.run(run()), 1):
+        assert not info["exceptions"], info["exceptions"]
+        assert f"{n} / 6" in info["text"]
+        assert layout["page_height"] <= height, (n, layout)
+        assert height - 40 <= layout["controls_bottom"] <= height, (n, layout)
