@@ -7,14 +7,17 @@
     result.problems        # 行 / 列 / 值 / 问题 / 建议 (/ 级别), in Chinese
 
 Nothing is written here: committing the valid rows is the caller's step (loaders.store).
-Only cell values are read (openpyxl read_only + data_only): formulas are never evaluated (their
-cached result is what Excel saved), macros and external links are ignored.
+Only cell values are read (python-calamine, about ten times faster than openpyxl): a formula is
+never evaluated (its cached result, what Excel saved, is read; none or an error reads as empty),
+macros and external links are ignored.
 """
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
+import gc
 import hashlib
 import io
 import os
@@ -32,6 +35,7 @@ import yaml
 from .errors import LoaderError
 from .places import Gazetteer
 from .programmes import classify_programme, programme_labels
+from .quantities import DATA as QUANTITY_DATA
 from .quantities import Quantity, parse_quantity
 from .readers import read_limited
 from .schema import TABLES, conform, empty_frame
@@ -41,6 +45,8 @@ HEADERS_FILE = Path(__file__).resolve().parent / "data" / "sheet_headers.yaml"
 SHEET_SUFFIXES = (".xlsx", ".csv")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
+# What an .xlsx may unpack to: 200 000 rows of 20 columns take about 250 MB of sheet XML.
+DEFAULT_MAX_UNPACKED = 512 * 1024 * 1024
 FIELDS = ("community", "street", "district", "value", "unit", "object", "programme", "status",
           "period", "evidence")
 FIELD_LABELS = {"community": "社区", "street": "街道", "district": "区县", "value": "数量",
@@ -62,6 +68,7 @@ _STATUS = {"achieved": "achieved", "已完成": "achieved", "完成": "achieved"
            "规划": "planned", "预计": "planned", "目标": "planned", "未完成": "planned",
            "进行中": "planned", "计划完成": "planned"}
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,8 +86,23 @@ class Sheet:
     encoding: str | None = None    # .csv: utf-8, utf-8-sig or gb18030
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Pause the cycle collector: building 100 000 row tuples sets it off again and again, each
+    time walking every object alive (a fifth of the time of a large import), and no cycles are
+    made here. It runs as usual again at the end."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_sheet(source, name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_rows: int = DEFAULT_MAX_ROWS) -> Sheet:
+               max_rows: int = DEFAULT_MAX_ROWS,
+               max_unpacked: int = DEFAULT_MAX_UNPACKED) -> Sheet:
     """Read a .xlsx or .csv file (a path, or the uploaded bytes with their file `name`).
 
     Raises LoaderError, with a Chinese message saying what to do, for a file that is missing,
@@ -98,12 +120,14 @@ def read_sheet(source, name: str | None = None, *, max_bytes: int = DEFAULT_MAX_
     suffix = _suffix(name, label)
     if not data:
         raise LoaderError("文件是空的（0 字节），请确认表格已保存了内容。", path=label)
-    if suffix == ".xlsx":
-        sheet_name, header_row, headers, rows, numbers = _read_xlsx(data, label, max_rows)
-        encoding = None
-    else:
-        encoding, header_row, headers, rows, numbers = _read_csv(data, label, max_rows)
-        sheet_name = None
+    with _no_gc():
+        if suffix == ".xlsx":
+            sheet_name, header_row, headers, rows, numbers = _read_xlsx(data, label, max_rows,
+                                                                        max_unpacked)
+            encoding = None
+        else:
+            encoding, header_row, headers, rows, numbers = _read_csv(data, label, max_rows)
+            sheet_name = None
     return Sheet(name, headers, rows, numbers, header_row, hashlib.sha256(data).hexdigest(),
                  sheet_name, encoding)
 
@@ -114,6 +138,8 @@ def _suffix(name: str, label: str) -> str:
         return suffix
     if suffix == ".xls":
         hint = "这是旧版 Excel（.xls）格式，请用 Excel 或 WPS 打开后“另存为”.xlsx 再上传。"
+    elif suffix in (".xlsm", ".xlsb", ".xltx", ".xltm"):
+        hint = "请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（.xlsx）再上传（宏不会被导入）。"
     elif suffix in (".et", ".ods", ".numbers"):
         hint = "请用表格软件“另存为”.xlsx 或 .csv 后再上传。"
     else:
@@ -136,7 +162,7 @@ def _too_many_rows(max_rows: int, label: str) -> LoaderError:
     return LoaderError(f"表格超过 {max_rows:,} 行数据的上限，请拆成几个文件分别上传。", path=label)
 
 
-def _read_xlsx(data: bytes, label: str, max_rows: int):
+def _read_xlsx(data: bytes, label: str, max_rows: int, max_unpacked: int):
     if data.startswith(_OLE):
         # An encrypted .xlsx is an OLE compound file holding "EncryptionInfo"/"EncryptedPackage".
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
@@ -147,46 +173,63 @@ def _read_xlsx(data: bytes, label: str, max_rows: int):
                           "请用 Excel 或 WPS 打开后“另存为”.xlsx 再上传。", path=label)
     if not data.startswith(b"PK\x03\x04"):
         what = ("PDF 文件" if data.startswith(b"%PDF") else
+                "图片" if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")) else
                 "网页（HTML）" if data.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")) else
                 "纯文本（可能是 CSV）" if _looks_like_text(data) else "其他格式")
         hint = ("请把扩展名改成 .csv 再上传" if what.startswith("纯文本") else
+                "请上传表格文件本身，不要上传截图或照片" if what == "图片" else
                 "请用 Excel 或 WPS 打开原表格后“另存为”.xlsx 再上传")
         raise LoaderError(f"扩展名是 .xlsx，但内容不是 Excel 表格（实际是{what}），{hint}。", path=label)
-    import openpyxl  # imported lazily: only needed for .xlsx
+    from python_calamine import CalamineWorkbook, SheetTypeEnum  # only needed for .xlsx
 
     corrupt = LoaderError("文件已损坏或不是有效的 .xlsx 表格，请确认能用 Excel 或 WPS 打开，"
                           "然后重新“另存为”.xlsx 再上传。", path=label)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.xml" not in names:
-                hint = ("（这是 Word 文档）" if "word/document.xml" in names else
-                        "（这是 PowerPoint 文件）" if "ppt/presentation.xml" in names else "")
-                raise LoaderError(f"扩展名是 .xlsx，但内容不是 Excel 表格{hint}，"
-                                  "请选择正确的表格文件，或用 Excel/WPS 另存为 .xlsx。", path=label)
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
-                                    keep_vba=False, keep_links=False)
-    except LoaderError:
-        raise
-    except Exception:  # zipfile/openpyxl/lxml raise many types for broken packages
+            infos = zf.infolist()
+    except Exception:  # zipfile raises several types for a broken package
+        raise corrupt from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        hint = ("（这是 Word 文档）" if "word/document.xml" in names else
+                "（这是 PowerPoint 文件）" if "ppt/presentation.xml" in names else "")
+        raise LoaderError(f"扩展名是 .xlsx，但内容不是 Excel 表格{hint}，"
+                          "请选择正确的表格文件，或用 Excel/WPS 另存为 .xlsx。", path=label)
+    # The reader holds a whole sheet in memory: refuse a package that unpacks to far more than
+    # any real table (a "zip bomb"), by the sizes its directory declares.
+    unpacked = sum(i.file_size for i in infos if i.filename.startswith("xl/"))
+    if unpacked > max_unpacked:
+        raise LoaderError(f"表格解压后太大（{_size(unpacked)}），超过上限 {_size(max_unpacked)}，"
+                          "请把表格拆成几个文件分别上传，或删去不需要的工作表和图片。", path=label)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except Exception:  # calamine raises CalamineError, ZipError, XmlError … for broken parts
         raise corrupt from None
     try:
-        empty = []
-        for ws in wb.worksheets:
-            if ws.title.strip() in SKIP_SHEETS:
+        for title in sheets:
+            if title.strip() in SKIP_SHEETS:
                 continue
             try:
-                found = _table(ws.iter_rows(values_only=True), label, max_rows)
-            except LoaderError:
-                raise
+                # From A1, so that row numbers and column letters are Excel's own.
+                cells = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
             except Exception:
                 raise corrupt from None
+            found = _table(_xlsx_values(cells), label, max_rows)
             if found is not None:
-                return (ws.title, *found)
-            empty.append(ws.title)
+                return (title, *found)
     finally:
         wb.close()
     raise LoaderError("表格里没有数据（工作表都是空的），请确认填写并保存了数据后再上传。", path=label)
+
+
+def _xlsx_values(rows):
+    """Calamine's cells as the rest of this module reads them: an empty cell is None (not ""),
+    and a whole number is an int (Excel stores every number as a float: 2024 → 2024.0)."""
+    for row in rows:
+        yield tuple([None if v == "" else
+                     int(v) if type(v) is float and v.is_integer() and -1e15 < v < 1e15 else v
+                     for v in row])
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -498,9 +541,44 @@ def _did_you_mean(word: str, names, fallback: str) -> str:
     return f"是否应为：{'、'.join(close)}？" if close else fallback
 
 
+@lru_cache(maxsize=1)
+def _units_data() -> dict:
+    return yaml.safe_load((QUANTITY_DATA / "units.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _generic_measures() -> frozenset[str]:
+    """Measure words whose unit depends on the counted object (个, 项, 家 …; data/units.yaml)."""
+    return frozenset(_units_data()["generic"])
+
+
 @lru_cache(maxsize=65536)
-def _quantity(value: str, unit: str, obj: str) -> Quantity | None:
+def _object_rule(obj: str) -> int:
+    """Which `objects` rule of data/units.yaml an object text falls under (the first whose word
+    it contains; -1 for none): all a generic measure word's reading depends on."""
+    for i, rule in enumerate(_units_data()["objects"]):
+        if any(w in obj for w in rule["words"]):
+            return i
+    return -1
+
+
+@lru_cache(maxsize=65536)
+def _quantity_alone(value: str, unit: str) -> Quantity | None:
+    return parse_quantity(value, unit_hint=unit)
+
+
+@lru_cache(maxsize=65536)
+def _quantity_for(value: str, unit: str, obj: str) -> Quantity | None:
     return parse_quantity(value, unit_hint=unit, object_hint=obj)
+
+
+def _quantity(value: str, unit: str, obj: str) -> Quantity | None:
+    """parse_quantity, cached. The object only matters after a generic measure word (5个 活动 vs
+    5个 项目), so only then is it part of the key: an 指标 column of distinct texts stays cheap."""
+    q = _quantity_alone(value, unit)
+    if q is not None and obj and q.measure in _generic_measures():
+        return _quantity_for(value, unit, obj)
+    return q
 
 
 def _period(v) -> tuple[str | None, bool]:
@@ -523,8 +601,37 @@ def _claim_id(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+def _row_text(headers, row) -> str:
+    """A row as "表头：值；…" over its non-empty cells: the evidence of a row without 备注."""
+    parts = []
+    for h, v in zip(headers, row):
+        if v is None:
+            continue
+        if type(v) is str:
+            v = v.strip()
+            if v:
+                parts.append(f"{h}：{v}")
+        elif type(v) is int:
+            parts.append(f"{h}：{v}")
+        else:
+            parts.append(f"{h}：{_cell_text(v)}")
+    return "；".join(parts)
+
+
 def _dup_key(place, value, unit, period, obj) -> tuple:
     return (place or "", round(float(value), 2), unit or "", period or "", (obj or "").strip())
+
+
+class _Memo(dict):
+    """memo[key] is fn(key), computed once: a sheet repeats its names and labels."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        out = self[key] = self.fn(key)
+        return out
 
 
 def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | None = None,
@@ -533,6 +640,11 @@ def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | Non
 
     `known` is the stored claims (load_tables().claims) for the duplicate check and for name
     suggestions. A row with an 错误 is left out of `valid_claims`; a 提醒 row stays in."""
+    with _no_gc():
+        return _validate(sheet, mapping, known, batch_id)
+
+
+def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Validation:
     problems: list[tuple] = []
 
     def problem(row, col, value, what, todo, level=ERROR):
@@ -564,11 +676,7 @@ def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | Non
     if any(level == ERROR and row == hr and c == "（表头）" for row, c, *_, level in problems):
         return _result(problems, [], sheet, mapping, 0)
 
-    header_hint = header_unit(header_of["value"])
-    places = _Places(known)
-    labels = programme_labels()
-    label_code = {v: k for k, v in labels.items()}
-    codes_lower = {k.lower(): k for k in labels}
+    rules = _RowRules(known, header_of)
     stored = set()
     if known is not None and len(known):
         k = known[["community", "street", "value", "unit", "period", "object"]].astype(object)
@@ -576,158 +684,261 @@ def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | Non
         place = [c or s for c, s in zip(k["community"], k["street"])]
         stored = set(map(_dup_key, place, k["value"], k["unit"], k["period"], k["object"]))
     seen_in_file: dict[tuple, int] = {}
-    get = {f: (lambda row, i=i: row[i]) for f, i in col.items()}
-    none = lambda row: None  # noqa: E731
-    cell = {f: get.get(f, none) for f in FIELDS}
-    claims: list[dict] = []
+    claims: list[tuple] = []
+    id_prefix = hashlib.sha1(f"{sheet.sha256}|{sheet.sheet_name}|".encode())   # see _claim_id
     skipped = 0
+    # Column by column first (one pass per mapped column), then row by row on the texts.
+    n = len(sheet.rows)
+    columns = list(zip(*sheet.rows)) if n else []
+    raw_period = columns[col["period"]] if "period" in col else [None] * n
+    # _cell_text, with its commonest cases (text, empty, whole number) inline
+    text = {f: ([v.strip() if type(v) is str else "" if v is None else str(v) if type(v) is int
+                 else _cell_text(v) for v in columns[col[f]]] if f in col else [""] * n)
+            for f in FIELDS}
+    vh = header_of.get("value")
+    value_any = rules.value_any
+    no_place = "、".join(header_of[f] for f in ("district", "street", "community") if f in header_of)
 
-    for r, row in zip(sheet.row_numbers, sheet.rows):
-        n_before = len(problems)
-        raw = {f: cell[f](row) for f in FIELDS}
-        text = {f: _cell_text(v) for f, v in raw.items()}
-        if text["evidence"].startswith(EXAMPLE_MARK):
+    districts, streets, communities = rules.district, rules.street, rules.community
+    community_streets, programmes, statuses = rules.community_street, rules.programme, rules.status
+    periods = rules.period
+    for r, row, td, ts, tc, tv, tu, tobj, tp, tst, te, pv, tpe in zip(
+            sheet.row_numbers, sheet.rows, text["district"], text["street"], text["community"],
+            text["value"], text["unit"], text["object"], text["programme"], text["status"],
+            text["evidence"], raw_period, text["period"]):
+        if te.startswith(EXAMPLE_MARK):
             skipped += 1
-            problem(r, header_of.get("evidence", ""), text["evidence"], "这是模板的示例行，已忽略",
+            problem(r, header_of.get("evidence", ""), te, "这是模板的示例行，已忽略",
                     "可以删除这一行。", NOTE)
             continue
+        n_before = len(problems)
 
         # Places
         district = street = community = None
-        if text["district"]:
-            district = places.district(text["district"])
-            if district is None:
-                problem(r, header_of["district"], text["district"], "不认识这个区县名称",
-                        _did_you_mean(text["district"], places.district_names,
-                                      "请填写成都市的区县全称，如“锦江区”“高新区”。"))
-        if text["street"]:
-            street = places.street(text["street"])
-            if street is None:
-                pool = [s for s, ds in places.streets.items() if district in ds] if district else places.streets
-                problem(r, header_of["street"], text["street"], "不认识这个街道（镇）名称",
-                        _did_you_mean(text["street"], pool or places.streets,
-                                      "请填写街道或镇的全称，如“东湖街道”“三道堰镇”。"))
-            else:
-                owners = places.streets[street]
-                if district and district not in owners:
-                    problem(r, header_of["street"], text["street"],
-                            f"{street}不属于{district}（它属于{'、'.join(owners)}）",
-                            "请核对区县和街道是否填在了同一行、是否填错。")
-                elif not district and text["district"] == "" and len(owners) == 1:
-                    district = owners[0]
-        if text["community"]:
-            community = text["community"]
-            if community not in places.communities:
-                alt = next((community + s for s in ("社区", "村") if community + s in places.communities), None)
-                if alt:
-                    problem(r, header_of["community"], community, f"按已有数据理解为“{alt}”",
-                            "如不是同一个社区，请填写社区全称。", NOTE)
-                    community = alt
-                else:
-                    close = _nearest(community, places.communities)
-                    if close:
-                        problem(r, header_of["community"], community,
-                                "已有数据中没有这个社区，但有名称相近的社区",
-                                f"是否应为：{'、'.join(close)}？如确为新社区可忽略此提醒。", NOTE)
-                    elif not community.endswith(("社区", "村", "小区", "居委会", "村委会")):
-                        problem(r, header_of["community"], community, "社区名称不完整",
-                                "请填写全称，以“社区”或“村”结尾，如“东林社区”。", NOTE)
-            if community in places.communities and street:
-                streets = {s for s in places.communities[community] if s}
-                if streets and street not in streets:
-                    problem(r, header_of["community"], community,
-                            f"已有数据中{community}属于{'、'.join(sorted(streets))}，不是{street}",
-                            "请核对街道是否填写正确；如是另一个同名社区可忽略此提醒。", NOTE)
-        if not (district or street or community) and not (text["district"] or text["street"]):
-            problem(r, "、".join(header_of[f] for f in ("district", "street", "community") if f in header_of),
-                    "", "没有填写地点", "请至少填写区县、街道或社区之一。")
+        if td:
+            district, found = districts[td]
+            if found:
+                problems += ((r, *p) for p in found)
+        if ts:
+            street, district, found = streets[ts, district, td == ""]
+            if found:
+                problems += ((r, *p) for p in found)
+        if tc:
+            community, found = communities[tc]
+            if found:
+                problems += ((r, *p) for p in found)
+            if street and (found := community_streets[community, street]):
+                problems += ((r, *p) for p in found)
+        if not (district or street or community) and not (td or ts):
+            problem(r, no_place, "", "没有填写地点", "请至少填写区县、街道或社区之一。")
 
         # Value and unit
-        q = None
-        vh = header_of.get("value")
-        unit_text = text["unit"] or header_hint
-        if not text["value"]:
-            problem(r, vh, "", "数量为空", "请填写数量，如 650、50万元、3000余人次；没有数据的行请删除。")
-        else:
-            q = _quantity(text["value"], unit_text, text["object"])
-            if q is None:
-                problem(r, vh, text["value"], "无法识别为数量",
-                        "请只填一个数字，可带单位，如 650、650平方米、50万元、3000余人次、1,200。")
-            elif q.unit is None:
-                if text["unit"]:
-                    problem(r, header_of["unit"], text["unit"], "无法识别这个单位",
-                            "请填写常用单位，如 平方米、元、万元、人、人次、户、个、场、%。")
-                else:
-                    problem(r, vh, text["value"], "缺少单位",
-                            "请在“单位”列填写单位（如 人次、户、平方米），或直接写在数量后面（如 650平方米）。")
-                q = None
-            elif text["unit"]:
-                own = _quantity(text["value"], "", text["object"])
-                hint = _quantity("1" + text["unit"], "", text["object"])
-                if own is not None and own.unit is not None and hint is not None \
-                        and hint.unit is not None and (own.unit, own.kind) != (hint.unit, hint.kind):
-                    problem(r, header_of["unit"], text["unit"],
-                            f"数量“{text['value']}”自带单位，与单位列“{text['unit']}”不一致",
-                            "请只在一处填写单位，或改正其中一处。")
-                    q = None
+        (q, value_text, found), by_object = value_any[tv, tu]
+        if by_object and tobj:
+            q, value_text, found = rules.value_for(tv, tu, tobj)
+        if found:
+            problems += ((r, *p) for p in found)
 
         # Programme, status, period
         programme = None
-        if text["programme"]:
-            p = text["programme"]
-            programme = label_code.get(p) or codes_lower.get(p.lower())
-            if programme is None:
-                programme = next((c for lab, c in label_code.items() if p in lab or lab in p), None) \
-                    if len(p) >= 2 else None
-                if programme is None:
-                    problem(r, header_of["programme"], p, "不认识这个项目类型",
-                            _did_you_mean(p, labels.values(),
-                                          "请从下拉列表中选择，如“" + "”“".join(list(labels.values())[:3]) + "”。"))
+        if tp:
+            programme, found = programmes[tp]
+            if found:
+                problems += ((r, *p) for p in found)
         status = "achieved"
-        if text["status"]:
-            status = _STATUS.get(text["status"]) or _STATUS.get(text["status"].lower())
-            if status is None:
-                problem(r, header_of["status"], text["status"], "不认识这个状态",
-                        "请填写“已完成”或“计划”（也可写 achieved / planned）。")
-        period, ok = _period(raw["period"])
-        if not ok:
-            problem(r, header_of["period"], text["period"], "无法识别年份",
-                    "请填写四位年份，如 2024 或 2024年。")
+        if tst:
+            status, found = statuses[tst]
+            if found:
+                problems += ((r, *p) for p in found)
+        period, found = periods[type(pv), pv, tpe]
+        if found:
+            problems += ((r, *p) for p in found)
 
         if len(problems) > n_before and any(p[5] == ERROR for p in problems[n_before:]):
             continue
         assert q is not None
-        key = _dup_key(community or street, q.value, q.unit, period, text["object"] or None)
+        key = (community or street or "", round(q.value, 2), q.unit or "", period or "", tobj)  # _dup_key
         if key in stored:
-            problem(r, vh, text["value"], "与已导入的数据重复（同一地点、数量、单位、年份和指标）",
+            problem(r, vh, tv, "与已导入的数据重复（同一地点、数量、单位、年份和指标）",
                     "如果已经导入过，请删除这一行；如是另一条数据，请在“指标”列写明区别。")
             continue
         if key in seen_in_file:
-            problem(r, vh, text["value"], f"与本表第 {seen_in_file[key]} 行重复",
+            problem(r, vh, tv, f"与本表第 {seen_in_file[key]} 行重复",
                     "请删除重复的行；如是另一条数据，请在“指标”列写明区别。")
             continue
         seen_in_file[key] = r
-        obj = text["object"] or None
-        own = _quantity(text["value"], "", text["object"])
-        value_text = text["value"] if own is not None and own.unit is not None \
-            else text["value"] + unit_text
-        evidence = text["evidence"] or "；".join(
-            f"{h}：{_cell_text(v)}" for h, v in zip(sheet.headers, row) if not _blank(v))
+        obj = tobj or None
+        evidence = te or _row_text(sheet.headers, row)
         if programme is None:
-            programme = classify_programme(f"{obj or ''} {text['evidence']}", obj or "")
-        claims.append({
-            "claim_id": _claim_id(sheet.sha256, sheet.sheet_name, r), "batch_id": batch_id,
-            "source_type": "sheet", "doc": sheet.name, "start": None, "end": None, "row": r,
-            "text": value_text, "value": q.value, "unit": q.unit, "kind": q.kind,
-            "qualifier": q.qualifier, "object": obj, "district": district, "street": street,
-            "community": community, "programme": programme, "status": status, "period": period,
-            "evidence": evidence, "evidence_start": None,
-        })
+            programme = rules.classify[obj or "", te]
+        digest = id_prefix.copy()
+        digest.update(str(r).encode())
+        claims.append((
+            digest.hexdigest()[:16], batch_id, "sheet", sheet.name, None, None,
+            r, value_text, q.value, q.unit, q.kind, q.qualifier, obj, district, street, community,
+            programme, status, period, evidence, None))
     return _result(problems, claims, sheet, mapping, skipped)
 
 
+class _RowRules:
+    """The checks of one cell or a few cells, each a pure function of its inputs and so computed
+    once per distinct input in a sheet: (result, problems as (列, 值, 问题, 建议, 级别))."""
+
+    def __init__(self, known: pd.DataFrame | None, header_of: dict[str, str]):
+        self.places = _Places(known)
+        self.header_of = header_of
+        self.labels = programme_labels()
+        self.label_code = {v: k for k, v in self.labels.items()}
+        self.codes_lower = {k.lower(): k for k in self.labels}
+        self.header_hint = header_unit(header_of["value"])
+        self._values_by_object: dict = {}
+        for name in ("district", "street", "community", "community_street", "value_any",
+                     "programme", "status", "period", "classify"):
+            setattr(self, name, _Memo(getattr(self, "_" + name)))
+
+    def _district(self, td):
+        places = self.places
+        district = places.district(td)
+        if district is not None:
+            return district, ()
+        return None, ((self.header_of["district"], td, "不认识这个区县名称",
+                       _did_you_mean(td, places.district_names,
+                                     "请填写成都市的区县全称，如“锦江区”“高新区”。"), ERROR),)
+
+    def _street(self, key):
+        ts, district, no_district_text = key
+        places, h = self.places, self.header_of["street"]
+        street = places.street(ts)
+        if street is None:
+            pool = [s for s, ds in places.streets.items() if district in ds] if district else places.streets
+            return None, district, ((h, ts, "不认识这个街道（镇）名称",
+                                     _did_you_mean(ts, pool or places.streets,
+                                                   "请填写街道或镇的全称，如“东湖街道”“三道堰镇”。"), ERROR),)
+        owners = places.streets[street]
+        if district and district not in owners:
+            return street, district, ((h, ts, f"{street}不属于{district}（它属于{'、'.join(owners)}）",
+                                       "请核对区县和街道是否填在了同一行、是否填错。", ERROR),)
+        if not district and no_district_text and len(owners) == 1:
+            district = owners[0]
+        return street, district, ()
+
+    def _community(self, community):
+        places, h = self.places, self.header_of["community"]
+        found = []
+        if community not in places.communities:
+            alt = next((community + s for s in ("社区", "村") if community + s in places.communities), None)
+            if alt:
+                found.append((h, community, f"按已有数据理解为“{alt}”",
+                              "如不是同一个社区，请填写社区全称。", NOTE))
+                community = alt
+            else:
+                close = _nearest(community, places.communities)
+                if close:
+                    found.append((h, community, "已有数据中没有这个社区，但有名称相近的社区",
+                                  f"是否应为：{'、'.join(close)}？如确为新社区可忽略此提醒。", NOTE))
+                elif not community.endswith(("社区", "村", "小区", "居委会", "村委会")):
+                    found.append((h, community, "社区名称不完整",
+                                  "请填写全称，以“社区”或“村”结尾，如“东林社区”。", NOTE))
+        return community, tuple(found)
+
+    def _community_street(self, key):
+        community, street = key
+        if community not in self.places.communities:
+            return ()
+        streets = {s for s in self.places.communities[community] if s}
+        if streets and street not in streets:
+            return ((self.header_of["community"], community,
+                     f"已有数据中{community}属于{'、'.join(sorted(streets))}，不是{street}",
+                     "请核对街道是否填写正确；如是另一个同名社区可忽略此提醒。", NOTE),)
+        return ()
+
+    # The 数量 check, (quantity or None, the claim's text, problems), is kept by (数量, 单位) in
+    # `value`, with a flag saying whether the 指标 matters too: only after a generic measure word
+    # (5个, 3家), and then only its kind (_object_rule), so that a column of distinct 指标 does not
+    # defeat the cache. Such cells are looked up in `value_for`.
+
+    def _value_any(self, key):
+        tv, tu = key
+        out, parsed = self._value(tv, tu, "")
+        return out, any(q is not None and q.measure in _generic_measures() for q in parsed)
+
+    def value_for(self, tv, tu, tobj):
+        key = (tv, tu, _object_rule(tobj))
+        out = self._values_by_object.get(key)
+        if out is None:
+            out = self._values_by_object[key] = self._value(tv, tu, tobj)[0]
+        return out
+
+    def _value(self, tv, tu, tobj):
+        """((quantity, text, problems), every quantity parsed on the way)."""
+        h = self.header_of
+        vh = h.get("value")
+        unit_text = tu or self.header_hint
+        if not tv:
+            return (None, "", ((vh, "", "数量为空", "请填写数量，如 650、50万元、3000余人次；没有数据的行请删除。",
+                                ERROR),)), ()
+        q = _quantity(tv, unit_text, tobj)
+        # a plain number has no unit of its own (the parser's pattern needs one): not parsed
+        own = None if _PLAIN_NUMBER.fullmatch(tv) else _quantity(tv, "", tobj)
+        text = tv if own is not None and own.unit is not None else tv + unit_text
+        if q is None:
+            return (None, text, ((vh, tv, "无法识别为数量",
+                                  "请只填一个数字，可带单位，如 650、650平方米、50万元、3000余人次、1,200。",
+                                  ERROR),)), (q, own)
+        if q.unit is None:
+            if tu:
+                found = (h["unit"], tu, "无法识别这个单位",
+                         "请填写常用单位，如 平方米、元、万元、人、人次、户、个、场、%。", ERROR)
+            else:
+                found = (vh, tv, "缺少单位",
+                         "请在“单位”列填写单位（如 人次、户、平方米），或直接写在数量后面（如 650平方米）。", ERROR)
+            return (None, text, (found,)), (q, own)
+        if tu:
+            hint = _quantity("1" + tu, "", tobj)
+            if own is not None and own.unit is not None and hint is not None \
+                    and hint.unit is not None and (own.unit, own.kind) != (hint.unit, hint.kind):
+                return (None, text, ((h["unit"], tu, f"数量“{tv}”自带单位，与单位列“{tu}”不一致",
+                                      "请只在一处填写单位，或改正其中一处。", ERROR),)), (q, own, hint)
+            return (q, text, ()), (q, own, hint)
+        return (q, text, ()), (q, own)
+
+    def _programme(self, p):
+        labels, label_code = self.labels, self.label_code
+        programme = label_code.get(p) or self.codes_lower.get(p.lower())
+        if programme is None:
+            programme = next((c for lab, c in label_code.items() if p in lab or lab in p), None) \
+                if len(p) >= 2 else None
+            if programme is None:
+                return None, ((self.header_of["programme"], p, "不认识这个项目类型",
+                               _did_you_mean(p, labels.values(),
+                                             "请从下拉列表中选择，如“" + "”“".join(list(labels.values())[:3]) + "”。"),
+                               ERROR),)
+        return programme, ()
+
+    def _status(self, s):
+        status = _STATUS.get(s) or _STATUS.get(s.lower())
+        if status is None:
+            return None, ((self.header_of["status"], s, "不认识这个状态",
+                           "请填写“已完成”或“计划”（也可写 achieved / planned）。", ERROR),)
+        return status, ()
+
+    def _period(self, key):
+        _, v, text = key   # keyed by the cell's type too: 2024 and 2024.0 and True differ
+        period, ok = _period(v)
+        if ok:
+            return period, ()
+        return period, ((self.header_of["period"], text, "无法识别年份",
+                         "请填写四位年份，如 2024 或 2024年。", ERROR),)
+
+    def _classify(self, key):
+        obj, evidence = key
+        return classify_programme(f"{obj} {evidence}", obj)
+
+
 def _result(problems, claims, sheet, mapping, skipped) -> Validation:
-    frame = (conform("claims", pd.DataFrame(claims, columns=[c.name for c in TABLES["claims"]]))
+    names = [c.name for c in TABLES["claims"]]
+    # claims are row tuples in schema order; built column by column, which pandas does faster
+    frame = (conform("claims", pd.DataFrame(dict(zip(names, map(list, zip(*claims))))))
              if claims else empty_frame("claims"))
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")

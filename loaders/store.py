@@ -5,7 +5,9 @@ Layout under the store root (default `data/`):
     batches/<batch_id>/<table>.parquet    one file per table of the batch
     undone/<batch_id>/...                 batches taken back by undo (kept, never deleted)
 A batch is written into a temporary folder beside `batches/` and renamed into place in one step,
-so a reader (or a process killed mid-commit) sees either the whole batch or none of it.
+so a reader (or a process killed mid-commit) sees either the whole batch or none of it. A killed
+commit leaves its `.tmp-*` folder behind: readers never look at it, and the next commit sweeps it
+away once it is STALE_AFTER old. A batch undone while a reader loads it is left out whole.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +28,10 @@ from .schema import TABLES, arrow_schema, conform, empty_frame
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
 BATCH_TABLES = ("claims", "communities", "initiatives", "documents")
 MANIFEST = "batch.json"
+TMP_PREFIX = ".tmp-"
+# A commit's temporary folder untouched this long belongs to a dead process: even a 200 000-row
+# batch is written in seconds.
+STALE_AFTER = 15 * 60
 
 
 def store_root(root: str | os.PathLike | None = None) -> Path:
@@ -63,6 +70,22 @@ def _write_table(frame: pd.DataFrame, table: str, path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE_AFTER) -> list[str]:
+    """Remove the temporary folders of commits that died (killed, power cut) `older_than` seconds
+    ago or more; return their names. A commit in progress keeps touching its folder."""
+    root = store_root(root)
+    removed = []
+    limit = time.time() - older_than
+    for tmp in root.glob(TMP_PREFIX + "*"):
+        try:
+            if tmp.is_dir() and tmp.stat().st_mtime <= limit:
+                shutil.rmtree(tmp)
+                removed.append(tmp.name)
+        except FileNotFoundError:   # another process swept it first
+            continue
+    return removed
+
+
 def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
                  root: str | os.PathLike | None = None) -> Path:
     """Write a batch atomically; raise BatchExistsError if that batch id is already stored."""
@@ -72,7 +95,8 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     final = batches / batch_id
     if final.exists():
         raise BatchExistsError(f"批次 {batch_id} 已存在")
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{batch_id}-", dir=root))
+    clean_stale(root)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{batch_id}-", dir=root))
     try:
         counts = {}
         for table in BATCH_TABLES:
@@ -81,8 +105,10 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
             _write_table(frame, table, tmp / f"{table}.parquet")
             counts[table] = int(len(frame))
         data = {**manifest, "batch_id": batch_id, "rows": counts}
-        (tmp / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True),
-                                    encoding="utf-8")
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+            fh.flush()
+            os.fsync(fh.fileno())
         _fsync_dir(tmp)
         os.rename(tmp, final)  # atomic on one file system; fails if `final` appeared meanwhile
         _fsync_dir(batches)
@@ -118,7 +144,10 @@ def list_batches(root: str | os.PathLike | None = None) -> pd.DataFrame:
     folder = store_root(root) / "batches"
     rows = []
     for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except FileNotFoundError:   # undone since the folder was listed
+            continue
         rows.append(data)
     frame = pd.DataFrame(rows)
     if len(frame) and "time" in frame:
@@ -129,21 +158,49 @@ def list_batches(root: str | os.PathLike | None = None) -> pd.DataFrame:
 def store_signature(root: str | os.PathLike | None = None) -> tuple:
     """Changes whenever a batch is committed or undone: the cache key for readers."""
     folder = store_root(root) / "batches"
-    return tuple((p.parent.name, p.stat().st_mtime_ns) for p in sorted(folder.glob(f"*/{MANIFEST}")))
+    out = []
+    for p in sorted(folder.glob(f"*/{MANIFEST}")):
+        try:
+            out.append((p.parent.name, p.stat().st_mtime_ns))
+        except FileNotFoundError:   # undone since the folder was listed
+            continue
+    return tuple(out)
+
+
+def _read_batch(folder: Path) -> dict[str, pd.DataFrame] | None:
+    """One batch's tables; None if the batch was undone (moved away) while being read."""
+    out = {}
+    for table in BATCH_TABLES:
+        try:
+            out[table] = pq.read_table(folder / f"{table}.parquet").to_pandas()
+        except FileNotFoundError:
+            if not (folder / MANIFEST).exists():
+                return None
+            # a batch written without this table (an older store): it has no such rows
+    return out
 
 
 def load_tables(root: str | os.PathLike | None = None) -> Tables:
-    """Every stored batch's tables, concatenated and checked against the schema."""
+    """Every stored batch's tables, concatenated and checked against the schema.
+
+    A batch undone while this runs is left out of every table and of `batches` (undo moves the
+    whole folder at once), so the tables always agree with each other and with the manifests."""
     folder = store_root(root) / "batches"
     batches = list_batches(root)
-    out = {}
-    for table in BATCH_TABLES:
-        parts = [pq.read_table(folder / b / f"{table}.parquet").to_pandas()
-                 for b in batches.get("batch_id", [])
-                 if (folder / b / f"{table}.parquet").exists()]
-        parts = [p for p in parts if len(p)]
-        frame = pd.concat(parts, ignore_index=True) if parts else empty_frame(table)
-        out[table] = conform(table, frame)
+    parts: dict[str, list] = {table: [] for table in BATCH_TABLES}
+    gone = []
+    for b in batches.get("batch_id", []):
+        read = _read_batch(folder / b)
+        if read is None:
+            gone.append(b)
+            continue
+        for table, frame in read.items():
+            if len(frame):
+                parts[table].append(frame)
+    if gone:
+        batches = batches[~batches["batch_id"].isin(gone)].reset_index(drop=True)
+    out = {table: conform(table, pd.concat(p, ignore_index=True) if p else empty_frame(table))
+           for table, p in parts.items()}
     return Tables(**out, batches=batches)
 
 
@@ -152,4 +209,4 @@ def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 __all__ = ["Tables", "commit_batch", "undo_batch", "list_batches", "load_tables", "load_claims",
-           "store_signature", "store_root", "BatchExistsError", "TABLES"]
+           "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]

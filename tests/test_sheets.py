@@ -3,8 +3,10 @@ and the corpus of bad files. All fixture files are generated here, in tmp_path o
 from __future__ import annotations
 
 import io
+import random
 import re
 import zipfile
+from datetime import date, datetime
 
 import openpyxl
 import pandas as pd
@@ -12,9 +14,10 @@ import pytest
 
 from loaders.errors import LoaderError
 from loaders.schema import check_frame
-from loaders.sheets import (ERROR, NOTE, PROBLEM_COLUMNS, guess_mapping, header_unit, problems_xlsx,
-                            read_sheet, sheet_tables, validate)
+from loaders.sheets import (ERROR, NOTE, PROBLEM_COLUMNS, Sheet, guess_mapping, header_unit,
+                            problems_xlsx, read_sheet, sheet_tables, validate)
 from loaders.store import commit_batch, load_tables
+from tests.reference_validate import reference_validate
 
 HEADERS = ["区县", "街道", "社区名称", "指标", "数量", "单位", "项目类型", "状态", "年份", "备注"]
 GOOD = ["锦江区", "东湖街道", "东怡社区", "服务人次", "3000余", "人次", "志愿服务", "已完成", 2024, "台账"]
@@ -370,3 +373,64 @@ def test_large_sheet_smoke(tmp_path):
     sheet = read_sheet(path)
     v = validate(sheet, guess_mapping(sheet.headers))
     assert len(v.valid_claims) == n and v.problems.empty
+
+
+# --------------------------------------------------------------------------- fast = slow reference
+
+# Candidate cells per column, bad ones included, so that random rows reach every rule and every
+# cache of the fast validate (tests/reference_validate.py is the row-by-row original).
+CELLS = {
+    "区县": ["锦江区", "锦江", "成都市锦江区", "武侯区", "锦红区", "彭州市", None, "  ", 7],
+    "街道": ["东湖街道", "东湖", "天彭街道", "玉林街道", "东湖接道", "书院街街道办事处", None],
+    "社区名称": ["东怡社区", "东怡", "东恰社区", "玉林东路社区", "新村", "某某", None, "培华路社区"],
+    "指标": ["服务人次", "活动", "项目", "企业", "助餐服务老人人次", "", None, "空间", "志愿服务队"],
+    "数量": ["3000余", "650㎡", 650, 12.5, 2.0, "1,200", "约200", "35%", "很多", None, "5个", "3家",
+             "50万元", "１２００", True, "3至5个", "近2.1万", 0.1],
+    "单位": ["人次", "平方米", "元", "万元", "个", "家", "吨位", None, "户", "%"],
+    "项目类型": ["志愿服务", "elderly", "ELDERLY", "养老", "养鸡", None, "文化服务", "x"],
+    "状态": ["已完成", "计划", "Planned", "也许", None, "进行中"],
+    "年份": [2024, 2024.0, "2024年", "2024-09", "去年", None, date(2023, 5, 1),
+             datetime(2022, 1, 1), 1900, True, "2023至2024年"],
+    "备注": [None, "台账", "示例行，导入时忽略", "", "来源：街道"],
+}
+
+
+def random_sheet(n: int, seed: int):
+    rng = random.Random(seed)
+    rows = [tuple(rng.choice(CELLS[h]) for h in HEADERS) for _ in range(n)]
+    rows += rows[: n // 20]                      # exact repeats: duplicates within the file
+    return Sheet("随机.xlsx", tuple(HEADERS), rows, list(range(3, len(rows) + 3)), 2,
+                 f"{seed:064d}", "数据")
+
+
+def _stored_claims():
+    rows = [row_with(社区名称="玉林东路社区", 街道="玉林街道", 区县="武侯区"),
+            row_with(社区名称="培华路社区", 街道="猛追湾街道", 区县="成华区", 数量="650"),
+            row_with()]
+    return check(rows)[1].valid_claims
+
+
+@pytest.mark.parametrize("seed, known", [(1, False), (2, True), (3, True)])
+def test_fast_validate_matches_the_slow_reference(seed, known):
+    sheet = random_sheet(3000, seed)
+    stored = _stored_claims() if known else None
+    mapping = guess_mapping(sheet.headers)
+    fast = validate(sheet, mapping, known=stored, batch_id="b")
+    slow = reference_validate(sheet, mapping, known=stored, batch_id="b")
+    assert set(fast.problems["问题"]) >= {"无法识别为数量", "缺少单位", "不认识这个区县名称",
+                                          "这是模板的示例行，已忽略", "无法识别年份"}
+    assert len(fast.valid_claims) > 50
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+    pd.testing.assert_frame_equal(fast.valid_claims, slow.valid_claims)
+    assert (fast.rows_read, fast.rows_skipped) == (slow.rows_read, slow.rows_skipped)
+
+
+@pytest.mark.parametrize("obj, unit", [("活动", "event"), ("项目", "project"), ("企业", "organisation"),
+                                       ("服务", "other")])
+def test_generic_measure_word_follows_each_rows_object(obj, unit):
+    # one 数量 cell "5个" in many rows: the cache must not hand one row's reading to another
+    rows = [row_with(数量="5个", 单位=None, 指标=f"{o}{i}") for i, o in
+            enumerate(["服务", "活动", "项目", "企业"] * 3)]
+    _, v = check(rows)
+    got = dict(zip(v.valid_claims["object"].str.rstrip("0123456789"), v.valid_claims["unit"]))
+    assert got[obj] == unit
