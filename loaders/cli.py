@@ -126,11 +126,8 @@ def cmd_import(args) -> int:
     code = 0
     for path in _articles(args.files):
         suffix = path.suffix.lower()
-        if suffix not in SHEET_SUFFIXES + ARTICLE_SUFFIXES:
-            raise LoaderError(f"暂不支持导入 {path.suffix} 文件；文章请用 .txt、.docx 或 .pdf，"
-                              f"表格请用 .xlsx 或 .csv", path=str(path))
         try:
-            if suffix in SHEET_SUFFIXES:
+            if suffix not in ARTICLE_SUFFIXES:   # sheets, and the reader's hints for the rest
                 # the duplicate check sees the batches committed before this file
                 code = max(code, _import_sheet(path, args, root, load_tables(root).claims))
             else:

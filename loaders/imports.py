@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from .errors import LoaderError
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
 from .store import commit_batch, list_batches, load_tables, store_root
 
@@ -115,7 +116,12 @@ def error_rows(result: Validation) -> int:
 
 def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
                  now: datetime | None = None) -> dict:
-    """Store the valid rows of a checked sheet as one batch; return its manifest."""
+    """Store the valid rows of a checked sheet as one batch; return its manifest. A sheet with
+    no valid row is refused (an empty batch would only clutter the history)."""
+    if not len(result.valid_claims):
+        raise LoaderError(f"“{sheet.name}”没有可以导入的行（共 {result.rows_read} 行，"
+                          f"{error_rows(result)} 行有错误）；请按问题清单改好后重新导入。",
+                          path=sheet.name)
     batch_id, time = new_batch_id(sheet.sha256, now)
     manifest = {"kind": "sheet", "file": sheet.name, "sha256": sheet.sha256, "uploader": uploader,
                 "time": time, "status": "committed", "rows_read": result.rows_read,

@@ -89,3 +89,22 @@ def test_import_sheet_all_or_nothing(tmp_path, capsys):
     assert len(store.list_batches(data)) == 1            # nothing half-written
     assert main(["import", str(bad), "--data", str(data), "--valid-only"]) == 0
     assert len(store.load_claims(data)) == 3
+
+
+def test_import_refuses_a_sheet_with_no_valid_row_even_with_valid_only(tmp_path, capsys):
+    from tests.test_sheets import HEADERS, row_with, xlsx_bytes
+    path = tmp_path / "全错.xlsx"
+    path.write_bytes(xlsx_bytes([HEADERS, row_with(数量="abc")]))
+    data = tmp_path / "store"
+    assert main(["import", str(path), "--data", str(data), "--valid-only"]) == 2
+    assert "没有可以导入的行" in capsys.readouterr().err
+    assert store.list_batches(data).empty
+
+
+@pytest.mark.parametrize("name, hint", [("宏.xlsm", "另存为"), ("旧.xls", "旧版 Excel"),
+                                        ("表.ods", "另存为")])
+def test_import_explains_other_spreadsheet_formats(tmp_path, capsys, name, hint):
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 64)
+    assert main(["import", str(path), "--data", str(tmp_path / "store")]) == 2
+    assert hint in capsys.readouterr().err

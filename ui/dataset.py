@@ -137,16 +137,28 @@ def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
 
 # ---- reading the store ------------------------------------------------------------------------
 
-def _read(folder: Path, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
+def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
+    """A batch's table, also when the batch was undone after the read began: undo moves the
+    folder whole to undone/, so what this dataset already holds of it stays readable there and
+    the lazily read text columns still line up with the numbers read before."""
+    for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
+        try:
+            return pq.read_table(folder / f"{table}.parquet", columns=names,
+                                 read_dictionary=[c for c in dictionary if c in names])
+        except FileNotFoundError:
+            continue
+    return None   # a batch written without this table: it has no such rows
+
+
+def _read(root: Path, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
     """One table's `columns` from the given batches, in that order, as one DataFrame; the coded
     `dictionary` columns arrive as categoricals without a pass over the strings."""
     names = [c.name for c in TABLES[table]] if columns is None else list(columns)
     parts = []
     for b in batch_ids:
-        path = folder / b / f"{table}.parquet"
-        if path.exists():
-            parts.append(pq.read_table(path, columns=names,
-                                       read_dictionary=[c for c in dictionary if c in names]))
+        part = _read_part(root, b, table, names, dictionary)
+        if part is not None:
+            parts.append(part)
     parts = [p for p in parts if p.num_rows]
     if not parts:
         return empty_frame(table)[names]
@@ -180,17 +192,16 @@ def _check_codes(numbers: pd.DataFrame) -> None:
 def load_dataset(root=None) -> Dataset:
     """Read every batch of the store at `root` (default: $DASHBOARD_DATA_DIR or data/)."""
     root = store_root(root)
-    folder = root / "batches"
     batches = list_batches(root)
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
-    raw = _read(folder, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
+    raw = _read(root, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
     _check_codes(raw)
     numbers = _prepare_numbers(raw)
-    small = {t: conform(t, _read(folder, ids, t)) for t in ("communities", "initiatives", "documents")}
+    small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
 
     def load_text() -> pd.DataFrame:
         # the same batch list as the coded columns, so the rows line up one to one
-        text = _read(folder, ids, "claims", TEXT_COLUMNS)
+        text = _read(root, ids, "claims", TEXT_COLUMNS)
         required = [c.name for c in TABLES["claims"] if c.name in TEXT_COLUMNS and not c.nullable]
         nulls = {c: int(text[c].isna().sum()) for c in required}
         if any(nulls.values()):
