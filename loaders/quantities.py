@@ -183,6 +183,13 @@ def _round(v: float) -> float:
     return float(round(v, 2))
 
 
+@lru_cache(maxsize=1)
+def _bare_pattern() -> re.Pattern:
+    """A number with only a qualifier (a sheet's 数量 cell whose unit is in another column)."""
+    return re.compile(rf"(?P<pre>{_alt(_data()['cues']['qualifiers']['prefix'])})?"
+                      rf"(?P<num>{_NUM})(?P<post>余|多|以上|左右)?")
+
+
 def parse_quantity(text: str, unit_hint: str = "", object_hint: str = "") -> Quantity | None:
     """Read one cell-like string as a quantity: "650㎡", "50万元", "3000余人次", "1,200", "近2.1万".
 
@@ -202,8 +209,7 @@ def parse_quantity(text: str, unit_hint: str = "", object_hint: str = "") -> Qua
         v = parse_number(p.group("num"))
         return None if v is None else _with_span(
             Quantity(s, v, "percent", "percent", "exact", "%"), raw, s)
-    bare = re.fullmatch(rf"(?P<pre>{_alt(_data()['cues']['qualifiers']['prefix'])})?"
-                        rf"(?P<num>{_NUM})(?P<post>余|多|以上|左右)?", s)
+    bare = _bare_pattern().fullmatch(s)
     if bare:
         v = parse_number(bare.group("num"))
         if v is None:
