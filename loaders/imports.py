@@ -12,7 +12,8 @@ import pandas as pd
 
 from .errors import LoaderError
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
-from .store import commit_batch, list_batches, load_tables, store_root
+from .store import (commit_batch, list_batches, load_tables, restore_batch,
+                    store_root)
 
 try:
     import fcntl
@@ -160,11 +161,42 @@ def may_undo(batch_id: str, tables, districts) -> bool:
     return batch_districts(batch_id, tables) <= set(districts)
 
 
-def history(root=None) -> pd.DataFrame:
-    """The stored batches, newest first, with Chinese column names for the history table."""
-    batches = list_batches(root)
+def undone_districts(folder: str, root=None) -> set[str]:
+    """The districts an undone batch would write again if restored."""
+    import pyarrow.parquet as pq
+
+    out: set[str] = set()
+    base = store_root(root) / "undone" / folder
+    for table in ("claims", "communities", "initiatives"):
+        path = base / f"{table}.parquet"
+        if path.exists():
+            values = pq.read_table(path, columns=["district"]).column("district").to_pylist()
+            out |= {v if v is not None else "" for v in values}
+    return out
+
+
+def may_restore(folder: str, districts, root=None) -> bool:
+    return districts is ALL_DISTRICTS or undone_districts(folder, root) <= set(districts)
+
+
+def restore(folder: str, root=None) -> dict:
+    """Put an undone batch back, unless a file with the same content was imported since."""
+    with import_lock(root):
+        undone = list_batches(root, undone=True)
+        manifest = undone[undone["folder"] == folder].iloc[0].to_dict()
+        imported = find_imported(manifest.get("sha256", ""), root)
+        if imported is not None:
+            raise AlreadyImportedError(imported)
+        restore_batch(folder, root)
+    return manifest
+
+
+def history(root=None, undone: bool = False) -> pd.DataFrame:
+    """The stored (or undone) batches, newest first, with Chinese column names."""
+    batches = list_batches(root, undone=undone)
     if not len(batches):
-        return pd.DataFrame(columns=["批次", "类型", "文件", "导入人", "时间", "数据条数"])
+        return pd.DataFrame(columns=["批次", "类型", "文件", "导入人", "时间", "数据条数"]
+                            + (["文件夹"] if undone else []))
     kinds = {"sheet": "表格", "article": "文章", "default": "默认数据"}
     rows = batches.get("rows", pd.Series([{}] * len(batches)))
     return pd.DataFrame({
@@ -175,6 +207,7 @@ def history(root=None) -> pd.DataFrame:
         "时间": batches.get("time", pd.Series("", index=batches.index)).fillna("").astype(str)
                  .str.slice(0, 16).str.replace("T", " "),
         "数据条数": [int((r or {}).get("claims", 0)) if isinstance(r, dict) else 0 for r in rows],
+        **({"文件夹": batches["folder"]} if undone else {}),
     }).fillna("").iloc[::-1].reset_index(drop=True)
 
 

@@ -139,15 +139,34 @@ def undo_batch(batch_id: str, root: str | os.PathLike | None = None) -> Path:
     return dst
 
 
-def list_batches(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The manifests of the stored batches, oldest first."""
-    folder = store_root(root) / "batches"
+def restore_batch(folder_name: str, root: str | os.PathLike | None = None) -> Path:
+    """Put an undone batch back (one atomic rename from `undone/` to `batches/`)."""
+    root = store_root(root)
+    src = root / "undone" / folder_name
+    if not (src / MANIFEST).exists():
+        raise FileNotFoundError(f"没有找到已撤销的批次 {folder_name}")
+    batch_id = json.loads((src / MANIFEST).read_text(encoding="utf-8"))["batch_id"]
+    dst = root / "batches" / batch_id
+    if dst.exists():
+        raise BatchExistsError(f"批次 {batch_id} 已在看板中")
+    (root / "batches").mkdir(parents=True, exist_ok=True)
+    os.rename(src, dst)
+    _fsync_dir(root / "batches")
+    return dst
+
+
+def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
+    """The manifests of the stored batches (or, with `undone`, of the undone ones, each with the
+    `folder` it sits in under undone/), oldest first."""
+    folder = store_root(root) / ("undone" if undone else "batches")
     rows = []
     for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:   # undone since the folder was listed
+        except FileNotFoundError:   # undone (or restored) since the folder was listed
             continue
+        if undone:
+            data["folder"] = manifest.parent.name
         rows.append(data)
     frame = pd.DataFrame(rows)
     if len(frame) and "time" in frame:
@@ -208,5 +227,5 @@ def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
     return load_tables(root).claims
 
 
-__all__ = ["Tables", "commit_batch", "undo_batch", "list_batches", "load_tables", "load_claims",
-           "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]
+__all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
+           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]

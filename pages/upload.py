@@ -26,3 +26,4 @@ if access.can_write:
 st.divider()
 st.subheader("导入记录")
 upload.history_step(access)
+upload.undone_step(access)

@@ -154,3 +154,27 @@ def test_who_may_undo_and_the_history(tmp_path):
     assert list(h["数据条数"]) == [2, 1] and set(h["类型"]) == {"表格"}
     assert list(history(tmp_path / "nothing").columns) == list(h.columns)
     assert isinstance(h, pd.DataFrame)
+
+
+def test_undo_then_restore_and_restore_refused_after_a_reimport(tmp_path):
+    from loaders.imports import may_restore, restore
+    from loaders.store import undo_batch
+
+    data = xlsx_bytes([HEADERS, GOOD])
+    sheet = read_sheet(data, "上报.xlsx")
+    result = validate(sheet, guess_mapping(sheet.headers))
+    first = commit_sheet(sheet, result, "a", tmp_path)["batch_id"]
+    undo_batch(first, tmp_path)
+    undone = history(tmp_path, undone=True)
+    assert list(undone["批次"]) == [first] and list(undone["文件夹"]) == [first]
+    assert may_restore(first, ("锦江区",), tmp_path) and not may_restore(first, ("成华区",), tmp_path)
+    restore(first, tmp_path)
+    assert list(list_batches(tmp_path)["batch_id"]) == [first]
+    assert history(tmp_path, undone=True).empty
+
+    undo_batch(first, tmp_path)
+    second = commit_sheet(sheet, result, "b", tmp_path)["batch_id"]   # the same file again
+    with pytest.raises(AlreadyImportedError, match=second):
+        restore(first, tmp_path)
+    assert list(list_batches(tmp_path)["batch_id"]) == [second]
+    assert len(load_tables(tmp_path).claims) == 1

@@ -155,7 +155,16 @@ def test_undo_takes_the_batch_off_the_dashboard(store, monkeypatch):
     assert "已撤销“三季度.xlsx" in texts(at.success)
     assert batch_id not in set(list_batches(store)["batch_id"])
     assert (store / "undone" / batch_id / "batch.json").exists()     # kept, not deleted
-    assert batch_id not in at.dataframe[-1].value["批次"].tolist()
+    history = next(d.value for d in at.dataframe if "批次" in d.value.columns)
+    assert batch_id not in history["批次"].tolist()
+
+    # nothing is lost: the undone batch can be put back
+    assert "已撤销的批次（1 个" in at.expander[-1].label
+    at.button(key="restore_button").click().run()
+    assert not at.exception
+    assert "已恢复“三季度.xlsx" in texts(at.success)
+    assert batch_id in set(list_batches(store)["batch_id"])
+    assert not (store / "undone" / batch_id).exists()
 
 
 @pytest.fixture

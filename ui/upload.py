@@ -12,8 +12,8 @@ import streamlit as st
 from loaders.errors import LoaderError
 from loaders.imports import (AlreadyImportedError, apply_claim_review, apply_keep,
                              claims_for_review, commit_article, commit_sheet, find_imported,
-                             history, max_upload_bytes, max_upload_rows, may_undo,
-                             restrict_to_districts)
+                             history, max_upload_bytes, max_upload_rows, may_restore,
+                             may_undo, restore, restrict_to_districts)
 from loaders.pipeline import extract_document, tables_of
 from loaders.programmes import programme_codes
 from loaders.readers import ARTICLE_SUFFIXES, read_bytes
@@ -362,12 +362,46 @@ def history_step(access: Access) -> None:
         st.rerun()
 
 
+def undone_step(access: Access) -> None:
+    """Undone batches are kept; an organiser may put one back."""
+    table = history(undone=True)
+    if not len(table):
+        return
+    with st.expander(f"已撤销的批次（{len(table)} 个，数据仍保存着，可以恢复）"):
+        st.dataframe(table.drop(columns=["文件夹"]), hide_index=True,
+                     height=min(38 + 35 * len(table), 300))
+        if not access.can_write:
+            return
+        allowed = [f for f in table["文件夹"] if may_restore(f, access.districts)]
+        if not allowed:
+            st.caption("没有你可以恢复的批次。")
+            return
+        labels = {row["文件夹"]: f"{row['文件']}（{row['时间']}，{row['数据条数']} 条）"
+                  for _, row in table.iterrows()}
+        folder = st.selectbox("恢复哪一批", allowed, format_func=labels.get, key="restore_choice")
+        if st.button("恢复这一批", icon=":material/restore:", key="restore_button"):
+            try:
+                restore(folder)
+            except AlreadyImportedError as err:
+                st.warning(f"不能恢复：{err}", icon=":material/content_copy:")
+                return
+            except (FileNotFoundError, BatchExistsError):
+                st.warning("这一批已经恢复了（可能是别人刚刚恢复的）。")
+                return
+            st.session_state.pop("restore_choice", None)
+            st.session_state["last_restore"] = labels[folder]
+            st.rerun()
+
+
 def undo_notice() -> None:
     label = st.session_state.pop("last_undo", None)
     if label:
-        st.success(f"已撤销“{label}”，看板已更新。撤销的数据保存在 data/undone 中，没有删除。",
+        st.success(f"已撤销“{label}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
                    icon=":material/undo:")
+    label = st.session_state.pop("last_restore", None)
+    if label:
+        st.success(f"已恢复“{label}”，看板已更新。", icon=":material/restore:")
 
 
 __all__ = ["choose_file", "template_download", "already_imported", "sheet_step", "article_step",
-           "history_step", "commit_notice", "undo_notice", "ERROR"]
+           "history_step", "undone_step", "commit_notice", "undo_notice", "ERROR"]
