@@ -644,12 +644,10 @@ def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | Non
         return _validate(sheet, mapping, known, batch_id)
 
 
-def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Validation:
-    problems: list[tuple] = []
-
-    def problem(row, col, value, what, todo, level=ERROR):
-        problems.append((row, col, value, what, todo, level))
-
+def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, dict]:
+    """field → column index and field → header under `mapping`, reporting through `problem`
+    the header-row problems (unknown fields, missing columns, two columns for one field, no
+    value column, no place column)."""
     hr = sheet.header_row
     bad = {h: f for h, f in mapping.items() if f is not None and f not in FIELDS}
     for h, f in bad.items():
@@ -673,6 +671,17 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
     if not ({"district", "street", "community"} & col.keys()):
         problem(hr, "（表头）", "、".join(sheet.headers), "没有找到区县、街道或社区列",
                 "请至少有一列“区县”“街道”或“社区名称”，说明数据属于哪里。")
+    return col, header_of
+
+
+def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Validation:
+    problems: list[tuple] = []
+
+    def problem(row, col, value, what, todo, level=ERROR):
+        problems.append((row, col, value, what, todo, level))
+
+    hr = sheet.header_row
+    col, header_of = map_columns(sheet, mapping, problem)
     if any(level == ERROR and row == hr and c == "（表头）" for row, c, *_, level in problems):
         return _result(problems, [], sheet, mapping, 0)
 

@@ -1,16 +1,17 @@
 """The row-by-row `validate` of loaders/sheets.py as it was before it was made fast (commit
 a7bf7ca), kept word for word as the slow reference: tests/test_sheets.py checks that the fast one
-gives the same problems and claims on generated sheets. Not used by the app."""
+gives the same problems and claims on generated sheets (the header checks, unchanged, are shared:
+loaders.sheets.map_columns). Not used by the app."""
 from __future__ import annotations
 
 import pandas as pd
 
 from loaders.programmes import classify_programme, programme_labels
 from loaders.quantities import parse_quantity
-from loaders.sheets import (_STATUS, ERROR, EXAMPLE_MARK, FIELD_LABELS, FIELDS, NOTE, _blank,
+from loaders.sheets import (_STATUS, ERROR, EXAMPLE_MARK, FIELDS, NOTE, _blank,
                             _cell_text, _claim_id, _did_you_mean, _dup_key, _nearest, _period,
                             _Places, header_unit)
-from loaders.sheets import PROBLEM_COLUMNS, Validation
+from loaders.sheets import PROBLEM_COLUMNS, Validation, map_columns
 from loaders.schema import TABLES, conform, empty_frame
 
 
@@ -30,28 +31,7 @@ def reference_validate(sheet, mapping: dict[str, str], *, known: pd.DataFrame | 
         problems.append((row, col, value, what, todo, level))
 
     hr = sheet.header_row
-    bad = {h: f for h, f in mapping.items() if f is not None and f not in FIELDS}
-    for h, f in bad.items():
-        problem(hr, h, f, f"“{f}”不是可以导入的字段", "请为这一列重新选择对应的字段，或选“不导入”。")
-    col: dict[str, int] = {}
-    header_of: dict[str, str] = {}
-    for h, f in mapping.items():
-        if f is None or f in bad.values() or h not in sheet.headers:
-            if f is not None and h not in sheet.headers:
-                problem(hr, h, "", "表头里没有这一列", "请重新选择列的对应关系。")
-            continue
-        if f in col:
-            problem(hr, h, f, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
-                    "请只保留一列对应该字段。", NOTE)
-            continue
-        col[f] = sheet.headers.index(h)
-        header_of[f] = h
-    if "value" not in col:
-        problem(hr, "（表头）", "、".join(sheet.headers), "没有找到“数量”列",
-                "请把数量所在列的表头改为“数量”（或在对应关系中选择“数量”），再重新上传。")
-    if not ({"district", "street", "community"} & col.keys()):
-        problem(hr, "（表头）", "、".join(sheet.headers), "没有找到区县、街道或社区列",
-                "请至少有一列“区县”“街道”或“社区名称”，说明数据属于哪里。")
+    col, header_of = map_columns(sheet, mapping, problem)
     if any(level == ERROR and row == hr and c == "（表头）" for row, c, *_, level in problems):
         return _result(problems, [], sheet, mapping, 0)
 

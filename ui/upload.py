@@ -334,6 +334,10 @@ def article_step(upload: Upload, access: Access) -> None:
 # ---------------------------------------------------------------------------------------------
 # History and undo
 
+def _batch_labels(table: pd.DataFrame) -> list[str]:
+    return [f"{f}（{t}，{n} 条）" for f, t, n in zip(table["文件"], table["时间"], table["数据条数"])]
+
+
 def history_step(access: Access) -> None:
     table = history()
     if not len(table):
@@ -347,8 +351,7 @@ def history_step(access: Access) -> None:
     if not undoable:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
-    labels = {row["批次"]: f"{row['文件']}（{row['时间']}，{row['数据条数']} 条）"
-              for _, row in table.iterrows()}
+    labels = dict(zip(table["批次"], _batch_labels(table)))
     batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, key="undo_choice")
     confirm = st.checkbox(f"确认撤销“{labels[batch]}”：这一批的数据将从看板移除",
                           key=f"undo_confirm_{batch}")
@@ -376,8 +379,7 @@ def undone_step(access: Access) -> None:
         if not allowed:
             st.caption("没有你可以恢复的批次。")
             return
-        labels = {row["文件夹"]: f"{row['文件']}（{row['时间']}，{row['数据条数']} 条）"
-                  for _, row in table.iterrows()}
+        labels = dict(zip(table["文件夹"], _batch_labels(table)))
         folder = st.selectbox("恢复哪一批", allowed, format_func=labels.get, key="restore_choice")
         if st.button("恢复这一批", icon=":material/restore:", key="restore_button"):
             try:
