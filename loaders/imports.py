@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .errors import LoaderError
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
-from .store import (commit_batch, list_batches, load_tables, restore_batch,
-                    store_root)
+from .store import commit_batch, list_batches, restore_batch, store_root
 
 try:
     import fcntl
@@ -40,19 +40,20 @@ class Imported:
     uploader: str
 
 
-def find_imported(sha256: str, root=None, tables=None) -> Imported | None:
-    """The stored batch that already holds a file with this content (by sha256), if any."""
-    tables = tables if tables is not None else load_tables(root)
-    docs = tables.documents
-    hit = docs[docs["sha256"] == sha256]
-    if not len(hit):
-        return None
-    batch_id = str(hit["batch_id"].iloc[0])
-    batches = tables.batches
-    info = (batches[batches["batch_id"] == batch_id].iloc[0].to_dict()
-            if len(batches) and "batch_id" in batches else {})
-    return Imported(batch_id, str(hit["doc"].iloc[0]), str(info.get("time", "")),
-                    str(info.get("uploader", "")))
+def find_imported(sha256: str, root=None) -> Imported | None:
+    """The stored batch that already holds a file with this content (by sha256), if any. Reads
+    only the manifests and the small documents tables, not the claims."""
+    for manifest in list_batches(root).to_dict("records"):
+        path = store_root(root) / "batches" / manifest["batch_id"] / "documents.parquet"
+        try:
+            docs = pq.read_table(path, columns=["doc", "sha256"]).to_pylist()
+        except FileNotFoundError:   # undone meanwhile, or a batch without documents
+            continue
+        hit = next((d for d in docs if d["sha256"] == sha256), None)
+        if hit is not None:
+            return Imported(str(manifest["batch_id"]), str(hit["doc"]),
+                            str(manifest.get("time") or ""), str(manifest.get("uploader") or ""))
+    return None
 
 
 class AlreadyImportedError(Exception):
@@ -142,37 +143,29 @@ def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uplo
     return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
 
 
-def batch_districts(batch_id: str, tables) -> set[str]:
-    """The districts a stored batch writes (of its claims, communities and initiatives)."""
+def _districts_in(folder) -> set[str]:
+    """The districts a batch folder's claims, communities and initiatives name ("" for none)."""
     out: set[str] = set()
-    for frame in (tables.claims, tables.communities, tables.initiatives):
-        mine = frame[frame["batch_id"] == batch_id]
-        out |= set(mine["district"].dropna())
-        if mine["district"].isna().any():
-            out.add("")
+    for table in ("claims", "communities", "initiatives"):
+        try:
+            column = pq.read_table(folder / f"{table}.parquet", columns=["district"])["district"]
+        except FileNotFoundError:
+            continue
+        out |= {v if v is not None else "" for v in column.unique().to_pylist()}
     return out
 
 
-def may_undo(batch_id: str, tables, districts) -> bool:
+def may_undo(batch_id: str, districts, root=None) -> bool:
     """An organiser may undo a batch that writes only to their districts (the shipped default
     data is an admin's, since it spans the city)."""
     if districts is ALL_DISTRICTS:
         return True
-    return batch_districts(batch_id, tables) <= set(districts)
+    return _districts_in(store_root(root) / "batches" / batch_id) <= set(districts)
 
 
 def undone_districts(folder: str, root=None) -> set[str]:
     """The districts an undone batch would write again if restored."""
-    import pyarrow.parquet as pq
-
-    out: set[str] = set()
-    base = store_root(root) / "undone" / folder
-    for table in ("claims", "communities", "initiatives"):
-        path = base / f"{table}.parquet"
-        if path.exists():
-            values = pq.read_table(path, columns=["district"]).column("district").to_pylist()
-            out |= {v if v is not None else "" for v in values}
-    return out
+    return _districts_in(store_root(root) / "undone" / folder)
 
 
 def may_restore(folder: str, districts, root=None) -> bool:

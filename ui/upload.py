@@ -56,8 +56,13 @@ def _start_over() -> None:
     st.session_state.pop("undo_choice", None)   # offer the newest batch first again
 
 
+@st.cache_data(show_spinner=False)
+def _template() -> bytes:
+    return make_template()
+
+
 def template_download() -> None:
-    st.download_button("下载填写模板（.xlsx）", make_template(), file_name="社区治理数据填写模板.xlsx",
+    st.download_button("下载填写模板（.xlsx）", _template(), file_name="社区治理数据填写模板.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
 
@@ -346,8 +351,7 @@ def history_step(access: Access) -> None:
     st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 360))
     if not access.can_write:
         return
-    tables = load_tables()
-    undoable = [b for b in table["批次"] if may_undo(b, tables, access.districts)]
+    undoable = [b for b in table["批次"] if may_undo(b, access.districts)]
     if not undoable:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
