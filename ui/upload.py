@@ -25,6 +25,7 @@ from loaders.template import make_template
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
 from .navigation import page_exists
+from .state import current_signature
 from .queries import claims_table
 
 NOT_IMPORTED = "（不导入）"
@@ -103,8 +104,20 @@ def choose_file() -> Upload | None:
     return upload
 
 
+# The page reruns on every edit of a mapping or review table: the store is read again only when
+# a batch was committed, undone or restored (the signature changed).
+@st.cache_data(show_spinner=False, max_entries=16)
+def _imported(sha256: str, signature: tuple):
+    return find_imported(sha256)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _undoable(batch_ids: tuple, districts, signature: tuple) -> list[str]:
+    return [b for b in batch_ids if may_undo(b, districts)]
+
+
 def already_imported(upload: Upload) -> bool:
-    imported = find_imported(upload.sha256)
+    imported = _imported(upload.sha256, current_signature())
     if imported is None:
         return False
     st.warning(f"这个文件已经导入过：{imported.time[:16].replace('T', ' ')} 由 "
@@ -351,7 +364,7 @@ def history_step(access: Access) -> None:
     st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 360))
     if not access.can_write:
         return
-    undoable = [b for b in table["批次"] if may_undo(b, access.districts)]
+    undoable = _undoable(tuple(table["批次"]), access.districts, current_signature())
     if not undoable:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
