@@ -118,7 +118,7 @@ def reference_validate(sheet, mapping: dict[str, str], *, known: pd.DataFrame | 
         vh = header_of.get("value")
         unit_text = text["unit"] or header_hint
         if not text["value"]:
-            problem(r, vh, "", "数量为空", "请填写数量，如 650、50万元、3000余人次；没有数据的行请删除。")
+            problem(r, vh, "", "数量为空", "请填写数量，如 650、50万元、3000余人次；这一行如确实没有数据，可以删除。")
         else:
             q = _quantity(text["value"], unit_text, text["object"])
             if q is None:

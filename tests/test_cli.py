@@ -101,8 +101,8 @@ def test_import_refuses_a_sheet_with_no_valid_row_even_with_valid_only(tmp_path,
     assert store.list_batches(data).empty
 
 
-@pytest.mark.parametrize("name, hint", [("宏.xlsm", "另存为"), ("旧.xls", "旧版 Excel"),
-                                        ("表.ods", "另存为")])
+@pytest.mark.parametrize("name, hint", [("宏.xlsm", "另存为"), ("旧.xls", "损坏"),
+                                        ("表.ods", "损坏"), ("表.numbers", "导出")])
 def test_import_explains_other_spreadsheet_formats(tmp_path, capsys, name, hint):
     path = tmp_path / name
     path.write_bytes(b"PK\x03\x04" + b"\0" * 64)

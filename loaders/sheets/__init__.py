@@ -1,4 +1,4 @@
-"""Organisers' spreadsheets (.xlsx, .csv) in: read safely, map the headers, validate every row.
+"""Organisers' spreadsheets (.xlsx, .xls, .et, .ods, .csv) in: read safely, map the headers, validate every row.
 
     sheet = read_sheet("三季度.xlsx")                 # or read_sheet(data_bytes, "三季度.xlsx")
     mapping = guess_mapping(sheet.headers)            # {"社区名称": "community", "数量": "value", ...}
@@ -21,11 +21,15 @@ from .cells import (_STATUS, ERROR, EXAMPLE_MARK, FIELD_LABELS, FIELDS, NOTE,
                     PROBLEM_COLUMNS, SKIP_SHEETS, _blank, _cell_text)
 from .checks import _claim_id, _did_you_mean, _dup_key, _nearest, _period, _Places  # noqa: F401
 from .mapping import HEADERS_FILE, guess_field, guess_mapping, header_unit
-from .reading import (DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_MAX_UNPACKED, SHEET_SUFFIXES,
-                      Sheet, read_sheet)
-from .validation import Validation, map_columns, problems_xlsx, sheet_tables, validate
+from .columns import ValueColumn, value_columns
+from .duplicates import CHOICES, DUPLICATE, DUPLICATE_COLUMNS
+from .reading import (DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_ROWS, DEFAULT_MAX_UNPACKED,
+                      SHEET_SUFFIXES, Sheet, read_sheet, read_sheets)
+from .validation import (Validation, apply_duplicate_choices, map_columns, problems_xlsx,
+                         sheet_tables, validate)
 
 __all__ = ["Sheet", "Validation", "read_sheet", "guess_mapping", "guess_field", "header_unit",
            "validate", "problems_xlsx", "sheet_tables", "FIELDS", "FIELD_LABELS", "SHEET_SUFFIXES",
            "EXAMPLE_MARK", "ERROR", "NOTE", "PROBLEM_COLUMNS", "map_columns", "HEADERS_FILE",
-           "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS"]
+           "read_sheets", "value_columns", "ValueColumn", "apply_duplicate_choices", "DUPLICATE",
+           "DUPLICATE_COLUMNS", "CHOICES", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS"]

@@ -16,7 +16,9 @@ from ..quantities import DATA as QUANTITY_DATA
 from ..quantities import Quantity, parse_quantity
 from ..textnorm import fold_chars
 from .cells import _PLAIN_NUMBER, _STATUS, _YEAR, ERROR, NOTE, _blank, _cell_text, _Memo
-from .mapping import header_unit
+
+# A row with places and nothing in its 数量 cell (nor a number in any other column).
+EMPTY_VALUE_ADVICE = "请填写数量，如 650、50万元、3000余人次；这一行如确实没有数据，可以删除。"
 
 
 class _Places:
@@ -165,7 +167,6 @@ class _RowRules:
         self.labels = programme_labels()
         self.label_code = {v: k for k, v in self.labels.items()}
         self.codes_lower = {k.lower(): k for k in self.labels}
-        self.header_hint = header_unit(header_of["value"])
         self._values_by_object: dict = {}
         for name in ("district", "street", "community", "community_street", "value_any",
                      "programme", "status", "period", "classify"):
@@ -233,25 +234,24 @@ class _RowRules:
     # defeat the cache. Such cells are looked up in `value_for`.
 
     def _value_any(self, key):
-        tv, tu = key
-        out, parsed = self._value(tv, tu, "")
+        tv, tu, hint, vh = key
+        out, parsed = self._value(tv, tu, "", hint, vh)
         return out, any(q is not None and q.measure in _generic_measures() for q in parsed)
 
-    def value_for(self, tv, tu, tobj):
-        key = (tv, tu, _object_rule(tobj))
+    def value_for(self, tv, tu, tobj, hint, vh):
+        key = (tv, tu, _object_rule(tobj), hint, vh)
         out = self._values_by_object.get(key)
         if out is None:
-            out = self._values_by_object[key] = self._value(tv, tu, tobj)[0]
+            out = self._values_by_object[key] = self._value(tv, tu, tobj, hint, vh)[0]
         return out
 
-    def _value(self, tv, tu, tobj):
-        """((quantity, text, problems), every quantity parsed on the way)."""
+    def _value(self, tv, tu, tobj, hint, vh):
+        """((quantity, text, problems), every quantity parsed on the way). `hint` is the unit
+        the column's header (or the sheet's title) states, `vh` the column's header."""
         h = self.header_of
-        vh = h.get("value")
-        unit_text = tu or self.header_hint
+        unit_text = tu or hint
         if not tv:
-            return (None, "", ((vh, "", "数量为空", "请填写数量，如 650、50万元、3000余人次；没有数据的行请删除。",
-                                ERROR),)), ()
+            return (None, "", ((vh, "", "数量为空", EMPTY_VALUE_ADVICE, ERROR),)), ()
         q = _quantity(tv, unit_text, tobj)
         # a plain number has no unit of its own (the parser's pattern needs one): not parsed
         own = None if _PLAIN_NUMBER.fullmatch(tv) else _quantity(tv, "", tobj)

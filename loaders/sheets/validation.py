@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..schema import TABLES, conform, empty_frame
-from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _cell_text,
-                    _no_gc)
-from .checks import _dup_key, _row_text, _RowRules
+from ..schema import conform, empty_frame
+from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _blank,
+                    _cell_text, _Memo, _no_gc)
+from .checks import EMPTY_VALUE_ADVICE, _row_text, _RowRules
+from .columns import value_columns
+from .duplicates import DUPLICATE, DUPLICATE_COLUMNS, StoredIndex
+from .duplicates import message as dup_message
+from .indicator_hook import CLAIM_FIELDS, indicator_columns
 from .reading import Sheet
+from .totals import Totals, total_kind
 
 
 @dataclass
@@ -20,8 +26,11 @@ class Validation:
     valid_claims: pd.DataFrame      # conforms to schema 'claims'
     problems: pd.DataFrame          # PROBLEM_COLUMNS, sorted by row
     rows_read: int = 0              # non-empty data rows in the sheet
-    rows_skipped: int = 0           # template example rows left in
+    rows_skipped: int = 0           # template example rows and note lines left out
     mapping: dict = field(default_factory=dict)
+    duplicates: pd.DataFrame | None = None   # DUPLICATE_COLUMNS: repeats of stored figures
+    held: pd.DataFrame | None = None         # their claims, held back until the user chooses
+    replaces: list = field(default_factory=list)   # stored claim ids this import supersedes
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -33,13 +42,17 @@ class Validation:
 
 
 def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | None = None,
-             batch_id: str = "") -> Validation:
-    """Check every row of `sheet` under `mapping` (header → field; see guess_mapping).
+             batch_id: str = "", overrides: dict | None = None) -> Validation:
+    """Check every row of `sheet` under `mapping` (header → field; see guess_mapping; several
+    columns may be 数量, each cell then a claim of its own).
 
     `known` is the stored claims (load_tables().claims) for the duplicate check and for name
-    suggestions. A row with an 错误 is left out of `valid_claims`; a 提醒 row stays in."""
+    suggestions; `overrides` the user's unit / object / indicator per 数量 column (see
+    columns.value_columns). A row with an 错误 is left out of `valid_claims`; a 提醒 row stays
+    in; a figure repeating a stored one (级别 重复) is held back, see apply_duplicate_choices.
+    合计 / 小计 rows are left out and checked against the detail rows."""
     with _no_gc():
-        return _validate(sheet, mapping, known, batch_id)
+        return _validate(sheet, mapping, known, batch_id, overrides)
 
 
 def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, dict]:
@@ -57,6 +70,8 @@ def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, d
             if f is not None and h not in sheet.headers:
                 problem(hr, h, "", "表头里没有这一列", "请重新选择列的对应关系。")
             continue
+        if f in col and f == "value":   # several quantity columns: see columns.value_columns
+            continue
         if f in col:
             problem(hr, h, f, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
                     "请只保留一列对应该字段。", NOTE)
@@ -72,64 +87,92 @@ def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, d
     return col, header_of
 
 
-def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Validation:
+def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
+              overrides: dict | None) -> Validation:
     problems: list[tuple] = []
 
     def problem(row, col, value, what, todo, level=ERROR):
         problems.append((row, col, value, what, todo, level))
 
     hr = sheet.header_row
+    ctx = sheet.context or {}
     col, header_of = map_columns(sheet, mapping, problem)
+    if ctx.get("district") or ctx.get("street"):   # the title says where all rows belong
+        problems = [p for p in problems if p[3] != "没有找到区县、街道或社区列"]
     if any(level == ERROR and row == hr and c == "（表头）" for row, c, *_, level in problems):
         return _result(problems, [], sheet, mapping, 0)
 
     rules = _RowRules(known, header_of)
-    stored = set()
-    if known is not None and len(known):
-        k = known[["community", "street", "value", "unit", "period", "object"]].astype(object)
-        k = k.where(k.notna(), None)
-        place = [c or s for c, s in zip(k["community"], k["street"])]
-        stored = set(map(_dup_key, place, k["value"], k["unit"], k["period"], k["object"]))
+    stored = StoredIndex(known)
     seen_in_file: dict[tuple, int] = {}
     claims: list[tuple] = []
+    headers_of_claims: list[str] = []
+    held: list[tuple] = []
+    duplicates: list[tuple] = []
+    totals = Totals()
     id_prefix = hashlib.sha1(f"{sheet.sha256}|{sheet.sheet_name}|".encode())   # see _claim_id
     skipped = 0
+    vcols = value_columns(sheet, mapping, overrides)
+    multi = len(vcols) > 1
+    mapped = {i for h, f in mapping.items() if f and h in sheet.headers
+              for i in [sheet.headers.index(h)]}
     # Column by column first (one pass per mapped column), then row by row on the texts.
     n = len(sheet.rows)
     columns = list(zip(*sheet.rows)) if n else []
+
+    def texts(i):   # _cell_text, with its commonest cases (text, empty, whole number) inline
+        return [v.strip() if type(v) is str else "" if v is None else str(v) if type(v) is int
+                else _cell_text(v) for v in columns[i]]
+
     raw_period = columns[col["period"]] if "period" in col else [None] * n
-    # _cell_text, with its commonest cases (text, empty, whole number) inline
-    text = {f: ([v.strip() if type(v) is str else "" if v is None else str(v) if type(v) is int
-                 else _cell_text(v) for v in columns[col[f]]] if f in col else [""] * n)
-            for f in FIELDS}
-    vh = header_of.get("value")
+    text = {f: (texts(col[f]) if f in col else [""] * n) for f in FIELDS if f != "value"}
+    values = [(vc, texts(vc.index)) for vc in vcols]
+    first = texts(0) if n and 0 not in mapped else [""] * n
     value_any = rules.value_any
     no_place = "、".join(header_of[f] for f in ("district", "street", "community") if f in header_of)
+    title = "；".join(t for _, t in sheet.titles)
+    ctx_district, ctx_street = ctx.get("district"), ctx.get("street")
+    ctx_period = ctx.get("period")
 
     districts, streets, communities = rules.district, rules.street, rules.community
     community_streets, programmes, statuses = rules.community_street, rules.programme, rules.status
     periods = rules.period
-    for r, row, td, ts, tc, tv, tu, tobj, tp, tst, te, pv, tpe in zip(
+    total_of = _Memo(total_kind)
+    for k, (r, row, td, ts, tc, tu, tobj, tp, tst, te, pv, tpe, t0) in enumerate(zip(
             sheet.row_numbers, sheet.rows, text["district"], text["street"], text["community"],
-            text["value"], text["unit"], text["object"], text["programme"], text["status"],
-            text["evidence"], raw_period, text["period"]):
+            text["unit"], text["object"], text["programme"], text["status"],
+            text["evidence"], raw_period, text["period"], first)):
         if te.startswith(EXAMPLE_MARK):
             skipped += 1
             problem(r, header_of.get("evidence", ""), te, "这是模板的示例行，已忽略",
                     "可以删除这一行。", NOTE)
             continue
+        kind = total_of[tc] or total_of[ts] or total_of[td] or total_of[t0]
+        if kind:
+            _total_row(r, kind, values, k, tu if not multi else "", tobj, rules, totals, problem)
+            continue
+        cells = [(vc, vt[k]) for vc, vt in values]
+        if not any(tv for _, tv in cells):
+            said = _empty_row(r, row, sheet.headers, mapped, vcols, problem)
+            if said:
+                skipped += said == "note"
+                continue
         n_before = len(problems)
 
-        # Places
+        # Places (the title's where the row names none)
         district = street = community = None
         if td:
             district, found = districts[td]
             if found:
                 problems += ((r, *p) for p in found)
+        elif ctx_district and not ts:
+            district = ctx_district
         if ts:
             street, district, found = streets[ts, district, td == ""]
             if found:
                 problems += ((r, *p) for p in found)
+        elif ctx_street and (district is None or district == ctx_district):
+            street, district = ctx_street, district or ctx_district
         if tc:
             community, found = communities[tc]
             if found:
@@ -139,14 +182,23 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
         if not (district or street or community) and not (td or ts):
             problem(r, no_place, "", "没有填写地点", "请至少填写区县、街道或社区之一。")
 
-        # Value and unit
-        (q, value_text, found), by_object = value_any[tv, tu]
-        if by_object and tobj:
-            q, value_text, found = rules.value_for(tv, tu, tobj)
-        if found:
-            problems += ((r, *p) for p in found)
-
-        # Programme, status, period
+        # Quantities (one per 数量 column), then programme, status, period
+        n_places = len(problems)
+        readings = []
+        for vc, tv in cells:
+            if not tv and multi:
+                continue
+            unit_cell = "" if multi else tu
+            obj_text = tobj if vc.object is None else vc.object
+            (q, value_text, found), by_object = value_any[tv, unit_cell, vc.unit, vc.header]
+            if by_object and obj_text:
+                q, value_text, found = rules.value_for(tv, unit_cell, obj_text, vc.unit, vc.header)
+            if found:
+                problems += ((r, *p) for p in found)
+                if any(p[4] == ERROR for p in found):
+                    q = None
+            readings.append((vc, tv, q, value_text, obj_text))
+        n_values = len(problems)
         programme = None
         if tp:
             programme, found = programmes[tp]
@@ -160,42 +212,141 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
         period, found = periods[type(pv), pv, tpe]
         if found:
             problems += ((r, *p) for p in found)
+        elif period is None and not tpe:
+            period = ctx_period
+        if any(p[5] == ERROR for p in problems[n_before:n_places]) or \
+                any(p[5] == ERROR for p in problems[n_values:]):
+            totals.bad_rows += 1
+            continue
 
-        if len(problems) > n_before and any(p[5] == ERROR for p in problems[n_before:]):
-            continue
-        assert q is not None
-        key = (community or street or "", round(q.value, 2), q.unit or "", period or "", tobj)  # _dup_key
-        if key in stored:
-            problem(r, vh, tv, "与已导入的数据重复（同一地点、数量、单位、年份和指标）",
-                    "如果已经导入过，请删除这一行；如是另一条数据，请在“指标”列写明区别。")
-            continue
-        if key in seen_in_file:
-            problem(r, vh, tv, f"与本表第 {seen_in_file[key]} 行重复",
-                    "请删除重复的行；如是另一条数据，请在“指标”列写明区别。")
-            continue
-        seen_in_file[key] = r
-        obj = tobj or None
+        # Each quantity cell a claim
         evidence = te or _row_text(sheet.headers, row)
-        if programme is None:
-            programme = rules.classify[obj or "", te]
-        digest = id_prefix.copy()
-        digest.update(str(r).encode())
-        claims.append((
-            digest.hexdigest()[:16], batch_id, "sheet", sheet.name, None, None,
-            r, value_text, q.value, q.unit, q.kind, q.qualifier, obj, district, street, community,
-            programme, status, period, evidence, None))
-    return _result(problems, claims, sheet, mapping, skipped)
+        if title and (ctx_street or ctx_district) and not (ts or td):
+            evidence = f"{evidence}（表题：{title}）"
+        for vc, tv, q, value_text, obj_text in readings:
+            if q is None:
+                totals.bad_rows += 1
+                continue
+            key = (community or street or "", round(q.value, 2), q.unit or "", period or "",
+                   obj_text)  # _dup_key
+            if key in seen_in_file:
+                problem(r, vc.header, tv, f"与本表第 {seen_in_file[key]} 行重复",
+                        "请删除重复的行；如是另一条数据，请在“指标”列写明区别。")
+                continue
+            seen_in_file[key] = r
+            totals.add(vc.header, q)
+            obj = obj_text or None
+            prog = programme if programme is not None else rules.classify[obj or "", te]
+            digest = id_prefix.copy()
+            digest.update((f"{r}|{vc.header}" if multi else str(r)).encode())
+            claim = (
+                digest.hexdigest()[:16], batch_id, "sheet", sheet.name, None, None,
+                r, value_text, q.value, q.unit, q.kind, q.qualifier, obj, district, street,
+                community, prog, status, period, evidence, None)
+            same = stored.find(community or street, q.value, q.unit, period)
+            if same is not None:
+                doc, stored_text, stored_id = same
+                problem(r, vc.header, tv, dup_message(doc, stored_text),
+                        "默认不导入这一条，以免重复相加；可在下方“重复的数据”中改为保留两条或替换已有数据。",
+                        DUPLICATE)
+                duplicates.append((r, vc.header, value_text, stored_text, doc, claim[0], stored_id))
+                held.append((claim, vc.header))
+                continue
+            claims.append(claim)
+            headers_of_claims.append(vc.header)
+    result = _result(problems, claims, sheet, mapping, skipped, headers_of_claims, vcols)
+    result.duplicates = pd.DataFrame(duplicates, columns=list(DUPLICATE_COLUMNS))
+    result.held = _frame([c for c, _ in held], [h for _, h in held], vcols) if held else None
+    return result
 
 
-def _result(problems, claims, sheet, mapping, skipped) -> Validation:
-    names = [c.name for c in TABLES["claims"]]
-    # claims are row tuples in schema order; built column by column, which pandas does faster
-    frame = (conform("claims", pd.DataFrame(dict(zip(names, map(list, zip(*claims))))))
-             if claims else empty_frame("claims"))
+def _total_row(r, kind, values, k, tu, tobj, rules, totals, problem) -> None:
+    """A 合计/小计 row: not imported; each of its quantities checked against the details."""
+    for vc, vt in values:
+        tv = vt[k]
+        if not tv:
+            continue
+        (q, value_text, found), _ = rules.value_any[tv, tu, vc.unit, vc.header]
+        if q is None:
+            problem(r, vc.header, tv, f"{kind}行，不作为数据导入", "看板会按明细行自动相加，无需处理。",
+                    NOTE)
+            continue
+        problem(*totals.check(r, kind, vc.header, q, value_text))
+
+
+_NOTE_START = ("注", "说明", "备注", "填表", "制表", "审核", "联系", "数据来源", "来源", "单位负责人",
+               "负责人", "统计人", "报送")
+
+
+def _empty_row(r, row, headers, mapped, vcols, problem) -> str | None:
+    """A row with no figure in its 数量 column(s): "note" for a note line (skipped), "error"
+    after saying what to do (the figure may sit in a column not chosen as 数量), None to let
+    the single 数量 column's own check say 数量为空."""
+    filled = [(i, v) for i, v in enumerate(row) if not _blank(v)]
+    if filled and len(filled) <= 2 and any(_is_note(v, len(filled)) for _, v in filled):
+        text = "".join(str(v).strip() for _, v in filled)
+        problem(r, headers[filled[0][0]], text[:40], "说明或备注行，没有数据，未导入", "无需处理。", NOTE)
+        return "note"
+    where = "、".join(f"“{vc.header}”" for vc in vcols)
+    elsewhere = [headers[i] for i, v in filled if i not in mapped and _has_digit(v)]
+    if elsewhere:
+        o = elsewhere[0]
+        problem(r, vcols[0].header, "", f"{where}列是空的，但“{o}”列有数字",
+                f"如果这一行的数量在“{o}”列，请在列的对应关系中把“{o}”选为“数量”；"
+                f"否则请在{where}列填写数量。")
+        return "error"
+    if len(vcols) > 1:
+        problem(r, vcols[0].header, "", f"{where}列都是空的", EMPTY_VALUE_ADVICE)
+        return "error"
+    return None
+
+
+def _is_note(v, n_filled: int) -> bool:
+    if not isinstance(v, str):
+        return False
+    t = v.strip()
+    return bool(re.match(r"(?:%s)[^:：]{0,6}[:：]" % "|".join(_NOTE_START), t)) or (
+        n_filled == 1 and len(t) >= 12)
+
+
+def _has_digit(v) -> bool:
+    if isinstance(v, bool):
+        return False
+    return isinstance(v, (int, float)) or any(ch.isdigit() for ch in str(v))
+
+
+def _frame(claims, value_headers, vcols) -> pd.DataFrame:
+    if not claims:
+        return empty_frame("claims")
+    # claims are row tuples of CLAIM_FIELDS; built column by column, which pandas does faster
+    columns = dict(zip(CLAIM_FIELDS, map(list, zip(*claims))))
+    return conform("claims", pd.DataFrame(indicator_columns(columns, value_headers, vcols)))
+
+
+def _result(problems, claims, sheet, mapping, skipped, value_headers=(), vcols=()) -> Validation:
+    frame = _frame(claims, list(value_headers), vcols)
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")
     table = table.sort_values("行", kind="stable").reset_index(drop=True)
     return Validation(frame, table, len(sheet.rows), skipped, dict(mapping))
+
+
+def apply_duplicate_choices(result: Validation, choices: dict[str, str]) -> Validation:
+    """`result` with the held-back repeats settled: claim_id → "keep" (import it too), "skip"
+    (the default) or "replace" (import it; the stored figure is superseded by this batch)."""
+    if result.held is None or not len(result.held):
+        return result
+    take = [cid for cid in result.held["claim_id"] if choices.get(cid, "skip") in ("keep", "replace")]
+    extra = result.held[result.held["claim_id"].isin(take)]
+    dups = result.duplicates
+    replaces = sorted(set(dups.loc[dups["claim_id"].isin(
+        [c for c in take if choices.get(c) == "replace"]), "stored_id"].dropna()))
+    claims = (pd.concat([result.valid_claims, extra], ignore_index=True)
+              .sort_values("row", kind="stable").reset_index(drop=True)) if len(extra) \
+        else result.valid_claims
+    out = Validation(claims, result.problems, result.rows_read, result.rows_skipped,
+                     result.mapping, result.duplicates, None, replaces)
+    return out
 
 
 def problems_xlsx(problems: pd.DataFrame) -> bytes:
