@@ -3,6 +3,8 @@ upload page: batch ids and manifests, "this file is already stored", an organise
 the commit itself (loaders.store writes it atomically)."""
 from __future__ import annotations
 
+import dataclasses
+
 import contextlib
 import os
 from dataclasses import dataclass
@@ -93,9 +95,19 @@ def outside_districts(frame: pd.DataFrame, districts) -> pd.Series:
 
 
 def restrict_to_districts(result: Validation, districts) -> Validation:
-    """Turn the valid rows outside the uploader's districts into errors (the row stays out)."""
+    """Turn the valid rows outside the uploader's districts into errors (the row stays out);
+    repeats held back for the user's choice are limited the same way."""
     claims = result.valid_claims
     outside = outside_districts(claims, districts)
+    held, duplicates = result.held, result.duplicates
+    if held is not None and len(held):
+        held_out = outside_districts(held, districts)
+        if held_out.any():
+            gone = set(held.loc[held_out, "claim_id"])
+            held = held[~held_out].reset_index(drop=True)
+            duplicates = duplicates[~duplicates["claim_id"].isin(gone)].reset_index(drop=True)
+            claims = pd.concat([claims, result.held[held_out]], ignore_index=True)
+            outside = outside_districts(claims, districts)
     if not outside.any():
         return result
     names = "、".join(districts) or "（无）"
@@ -108,8 +120,8 @@ def restrict_to_districts(result: Validation, districts) -> Validation:
         columns=list(PROBLEM_COLUMNS))
     problems = (pd.concat([result.problems, extra], ignore_index=True)
                 .sort_values("行", kind="stable").reset_index(drop=True))
-    return Validation(claims[~outside].reset_index(drop=True), problems, result.rows_read,
-                      result.rows_skipped, result.mapping)
+    return dataclasses.replace(result, valid_claims=claims[~outside].reset_index(drop=True),
+                               problems=problems, held=held, duplicates=duplicates)
 
 
 def error_rows(result: Validation) -> int:
@@ -128,6 +140,8 @@ def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
     manifest = {"kind": "sheet", "file": sheet.name, "sha256": sheet.sha256, "uploader": uploader,
                 "time": time, "status": "committed", "rows_read": result.rows_read,
                 "rows_rejected": error_rows(result)}
+    if result.replaces:   # stored figures this import replaces (the user's choice)
+        manifest["replaces"] = list(result.replaces)
     tables = sheet_tables(sheet, result, batch_id)
     _commit_new(sheet.sha256, batch_id, tables, manifest, root)
     return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}

@@ -199,6 +199,15 @@ def _read_batch(folder: Path) -> dict[str, pd.DataFrame] | None:
     return out
 
 
+def superseded(batches: pd.DataFrame) -> set[str]:
+    """The claim ids that live batches replace (manifest "replaces": the user chose "替换已有数据"
+    for a repeated figure): they are left out of every read; undoing the replacing batch brings
+    them back."""
+    if "replaces" not in batches:
+        return set()
+    return {cid for ids in batches["replaces"] if isinstance(ids, list) for cid in ids}
+
+
 def load_tables(root: str | os.PathLike | None = None) -> Tables:
     """Every stored batch's tables, concatenated and checked against the schema.
 
@@ -220,6 +229,10 @@ def load_tables(root: str | os.PathLike | None = None) -> Tables:
         batches = batches[~batches["batch_id"].isin(gone)].reset_index(drop=True)
     out = {table: conform(table, pd.concat(p, ignore_index=True) if p else empty_frame(table))
            for table, p in parts.items()}
+    replaced = superseded(batches)
+    if replaced:
+        claims = out["claims"]
+        out["claims"] = claims[~claims["claim_id"].isin(replaced)].reset_index(drop=True)
     return Tables(**out, batches=batches)
 
 
@@ -228,4 +241,4 @@ def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
-           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]
+           "load_claims", "superseded", "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]

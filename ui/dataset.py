@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from loaders.schema import TABLES, SchemaError, conform, empty_frame
-from loaders.store import list_batches, store_root
+from loaders.store import list_batches, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
 
@@ -195,6 +195,11 @@ def load_dataset(root=None) -> Dataset:
     batches = list_batches(root)
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
     raw = _read(root, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
+    keep = None
+    replaced = superseded(batches)
+    if replaced:   # figures a later import replaced (loaders.store.superseded)
+        keep = ~_read(root, ids, "claims", ["claim_id"])["claim_id"].isin(replaced).to_numpy()
+        raw = raw[keep].reset_index(drop=True)
     _check_codes(raw)
     numbers = _prepare_numbers(raw)
     small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
@@ -202,6 +207,8 @@ def load_dataset(root=None) -> Dataset:
     def load_text() -> pd.DataFrame:
         # the same batch list as the coded columns, so the rows line up one to one
         text = _read(root, ids, "claims", TEXT_COLUMNS)
+        if keep is not None:
+            text = text[keep].reset_index(drop=True)
         required = [c.name for c in TABLES["claims"] if c.name in TEXT_COLUMNS and not c.nullable]
         nulls = {c: int(text[c].isna().sum()) for c in required}
         if any(nulls.values()):

@@ -13,25 +13,22 @@ from loaders.errors import LoaderError
 from loaders.imports import (AlreadyImportedError, apply_claim_review, apply_keep,
                              claims_for_review, commit_article, commit_sheet, find_imported,
                              history, max_upload_bytes, max_upload_rows, may_restore,
-                             may_undo, restore, restrict_to_districts)
+                             may_undo, restore)
 from loaders.pipeline import extract_document, tables_of
 from loaders.programmes import programme_codes
 from loaders.readers import ARTICLE_SUFFIXES, read_bytes
-from loaders.sheets import (ERROR, FIELD_LABELS, FIELDS, NOTE, SHEET_SUFFIXES, guess_mapping,
-                            problems_xlsx, read_sheet, validate)
-from loaders.store import BatchExistsError, load_tables, undo_batch
+from loaders.sheets import ERROR, NOTE, SHEET_SUFFIXES, problems_xlsx, read_sheets_isolated
+from loaders.store import BatchExistsError, undo_batch
 from loaders.template import make_template
 
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
 from .navigation import page_exists
+from .sheet_mapping import check_sheets, describe, duplicates_step
 from .state import current_signature
 from .queries import claims_table
 
-NOT_IMPORTED = "（不导入）"
-# .xls, .et and .ods are taken too, so that the reader can say how to convert them (the
-# browser's own refusal would be in English and say nothing of what to do)
-FILE_TYPES = [s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES] + ["xls", "et", "ods"]
+FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
 PREVIEW_ROWS = 200
 
 
@@ -42,7 +39,8 @@ class Upload:
     name: str
     kind: str                 # sheet | article
     sha256: str
-    sheet: object = None      # loaders.sheets.Sheet
+    sheet: object = None      # loaders.sheets.Sheet (the first sheet with a table)
+    sheets: list | None = None   # every sheet of the workbook with a table
     tables: dict | None = None   # article: the extracted tables
 
 
@@ -73,7 +71,7 @@ def choose_file() -> Upload | None:
     cannot be read is explained (what is wrong, what to do) and nothing else happens."""
     limit = max_upload_bytes()
     file = st.file_uploader(
-        f"选择表格（.xlsx、.csv）或文章（.txt、.docx、.pdf），不超过 {limit // 2 ** 20} MB",
+        f"选择表格（.xlsx、.xls、.et、.ods、.csv）或文章（.txt、.docx、.pdf），不超过 {limit // 2 ** 20} MB",
         type=FILE_TYPES, key=_uploader_key())
     if file is None:
         st.session_state.pop("upload", None)
@@ -89,8 +87,11 @@ def choose_file() -> Upload | None:
         data = file.getvalue()
         if suffix in SHEET_SUFFIXES or suffix not in ARTICLE_SUFFIXES:
             with st.spinner("正在读取表格……"):
-                sheet = read_sheet(data, name, max_bytes=limit, max_rows=max_upload_rows())
-            upload = Upload(file.file_id, name, "sheet", sheet.sha256, sheet=sheet)
+                # in a child process with memory and time limits: no file can take the server down
+                sheets = read_sheets_isolated(data, name, max_bytes=limit,
+                                              max_rows=max_upload_rows())
+            upload = Upload(file.file_id, name, "sheet", sheets[0].sha256, sheet=sheets[0],
+                            sheets=sheets)
         else:
             with st.spinner("正在读取文章并识别数字……"):
                 doc = read_bytes(data, name, max_bytes=limit)
@@ -131,54 +132,12 @@ def already_imported(upload: Upload) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Spreadsheets
 
-def _samples(sheet, column: int, n: int = 3) -> str:
-    values = [str(r[column]) for r in sheet.rows[:50] if r[column] not in (None, "")]
-    return "、".join(values[:n])
-
-
-def mapping_step(sheet) -> dict[str, str]:
-    """The column mapping, guessed from the headers and correctable by the user."""
-    guessed = guess_mapping(sheet.headers)
-    labels = [NOT_IMPORTED] + [FIELD_LABELS[f] for f in FIELDS]
-    by_label = {FIELD_LABELS[f]: f for f in FIELDS}
-    frame = pd.DataFrame({
-        "表头": list(sheet.headers),
-        "示例": [_samples(sheet, i) for i in range(len(sheet.headers))],
-        "对应字段": [FIELD_LABELS.get(guessed.get(h), NOT_IMPORTED) for h in sheet.headers],
-    })
-    st.caption("系统已按表头自动对应；不对的地方请在“对应字段”一列改选。数量和单位可以在同一格"
-               "（“3000余人次”），也可以分成两列。")
-    edited = st.data_editor(
-        frame, hide_index=True, disabled=["表头", "示例"], key=f"mapping_{sheet.sha256}",
-        column_config={"对应字段": st.column_config.SelectboxColumn(
-            "对应字段", options=labels, required=True)})
-    return {h: by_label[label] for h, label in zip(edited["表头"], edited["对应字段"])
-            if label in by_label}
-
-
-def _validated(sheet, mapping: dict, access: Access):
-    """validate, remembered per file, mapping, store version and uploader's districts."""
-    key = (sheet.sha256, tuple(sorted(mapping.items())), access.districts,
-           tuple(history()["批次"]))
-    cached = st.session_state.get("validation")
-    if cached and cached[0] == key:
-        return cached[1]
-    with st.spinner("正在逐行检查……"):
-        result = validate(sheet, mapping, known=load_tables().claims)
-        if access.can_write:
-            result = restrict_to_districts(result, access.districts)
-    st.session_state["validation"] = (key, result)
-    return result
-
-
 def sheet_step(upload: Upload, access: Access) -> None:
-    sheet = upload.sheet
-    where = f"工作表“{sheet.sheet_name}”" if sheet.sheet_name else f"编码 {sheet.encoding}"
-    st.markdown(f"**{upload.name}**：{where}，表头在第 {sheet.header_row} 行，"
-                f"共 {len(sheet.rows):,} 行数据。")
+    sheets = upload.sheets or [upload.sheet]
+    st.markdown(f"**{upload.name}**：" + (describe(sheets[0]) if len(sheets) == 1 else
+                                          f"{len(sheets)} 个工作表有数据，每个都会检查并一起导入。"))
     st.subheader("2. 核对列的对应关系")
-    mapping = mapping_step(sheet)
-    result = _validated(sheet, mapping, access)
+    sheet, result = check_sheets(sheets, access)
     errors = result.errors
     bad_rows = int(errors["行"].nunique())
     notes = int((result.problems["级别"] == NOTE).sum())
@@ -200,6 +159,7 @@ def sheet_step(upload: Upload, access: Access) -> None:
                            icon=":material/download:")
     else:
         st.success("没有发现问题。", icon=":material/check_circle:")
+    result = duplicates_step(result)
     if len(result.valid_claims):
         st.markdown(f"**将导入的数据预览**（前 {min(PREVIEW_ROWS, len(result.valid_claims))} 行）")
         preview = claims_table(result.valid_claims.head(PREVIEW_ROWS))
