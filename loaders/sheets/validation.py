@@ -14,6 +14,7 @@ from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COL
                     _cell_text, _Memo, _no_gc)
 from .checks import EMPTY_VALUE_ADVICE, _row_text, _RowRules
 from .columns import value_columns
+from .mapping import header_unit
 from .duplicates import DUPLICATE, DUPLICATE_COLUMNS, StoredIndex
 from .duplicates import message as dup_message
 from .indicator_hook import CLAIM_FIELDS, indicator_columns
@@ -114,6 +115,8 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
     skipped = 0
     vcols = value_columns(sheet, mapping, overrides)
     multi = len(vcols) > 1
+    # with several 数量 columns the 单位 column serves those whose header states no unit
+    own_unit = {vc.header: bool(header_unit(vc.header)) for vc in vcols}
     mapped = {i for h, f in mapping.items() if f and h in sheet.headers
               for i in [sheet.headers.index(h)]}
     # Column by column first (one pass per mapped column), then row by row on the texts.
@@ -188,7 +191,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
         for vc, tv in cells:
             if not tv and multi:
                 continue
-            unit_cell = "" if multi else tu
+            unit_cell = "" if multi and own_unit[vc.header] else tu
             obj_text = tobj if vc.object is None else vc.object
             (q, value_text, found), by_object = value_any[tv, unit_cell, vc.unit, vc.header]
             if by_object and obj_text:
@@ -214,6 +217,14 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
             problems += ((r, *p) for p in found)
         elif period is None and not tpe:
             period = ctx_period
+        if len(problems) > n_before and any(p[5] == ERROR for p in problems[n_before:]) \
+                and _note_row(row):   # "填表人：张三  审核人：李四" under the columns
+            del problems[n_before:]
+            text = "".join(str(v).strip() for v in row if not _blank(v))
+            problem(r, no_place or sheet.headers[0], text[:40], "说明或备注行，没有数据，未导入",
+                    "无需处理。", NOTE)
+            skipped += 1
+            continue
         if any(p[5] == ERROR for p in problems[n_before:n_places]) or \
                 any(p[5] == ERROR for p in problems[n_values:]):
             totals.bad_rows += 1
@@ -299,6 +310,12 @@ def _empty_row(r, row, headers, mapped, vcols, problem) -> str | None:
         problem(r, vcols[0].header, "", f"{where}列都是空的", EMPTY_VALUE_ADVICE)
         return "error"
     return None
+
+
+def _note_row(row) -> bool:
+    """Only note texts ("注：…", "填表人：…"), in at most three cells."""
+    filled = [v for v in row if not _blank(v)]
+    return 0 < len(filled) <= 3 and all(_is_note(v, 0) for v in filled)
 
 
 def _is_note(v, n_filled: int) -> bool:
