@@ -33,20 +33,17 @@ class Totals:
     row against the detail rows it covers: a 小计 the rows since the previous 小计, a 合计 all."""
 
     def __init__(self):
-        self.details: dict[str, list[tuple]] = {}      # header → [(unit, value, exact)]
+        self.details: list[tuple] = []                 # (header, quantity) of each detail cell
         self.since: dict[str, int] = {}                # header → index after the last 小计
         self.bad_rows = 0                              # detail rows left out by an error
 
-    def add(self, header: str, q) -> None:
-        self.details.setdefault(header, []).append((q.unit, q.value, q.qualifier == "exact"))
-
     def check(self, row: int, kind: str, header: str, q, text: str) -> tuple:
         """The problem tuple (行, 列, 值, 问题, 建议, 级别) for one total cell."""
-        values = self.details.get(header, [])
         start = self.since.get(header, 0) if kind == "小计" else 0
-        covered = [(v, exact) for unit, v, exact in values[start:] if unit == q.unit]
+        covered = [(d.value, d.qualifier == "exact") for h, d in self.details[start:]
+                   if h == header and d.unit == q.unit]
         if kind == "小计":
-            self.since[header] = len(values)
+            self.since[header] = len(self.details)
         total = sum(v for v, _ in covered)
         exact = q.qualifier == "exact" and all(e for _, e in covered)
         tolerance = 1e-6 * max(1.0, abs(q.value)) if exact else 0.02 * abs(q.value)

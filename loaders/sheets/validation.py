@@ -115,8 +115,6 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
     skipped = 0
     vcols = value_columns(sheet, mapping, overrides)
     multi = len(vcols) > 1
-    # with several 数量 columns the 单位 column serves those whose header states no unit
-    own_unit = {vc.header: bool(header_unit(vc.header)) for vc in vcols}
     mapped = {i for h, f in mapping.items() if f and h in sheet.headers
               for i in [sheet.headers.index(h)]}
     # Column by column first (one pass per mapped column), then row by row on the texts.
@@ -129,7 +127,10 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
 
     raw_period = columns[col["period"]] if "period" in col else [None] * n
     text = {f: (texts(col[f]) if f in col else [""] * n) for f in FIELDS if f != "value"}
-    values = [(vc, texts(vc.index)) for vc in vcols]
+    # (column, header, unit, object, its header states the unit) and the column's texts
+    values = [((vc, vc.header, vc.unit, vc.object, bool(header_unit(vc.header))), texts(vc.index))
+              for vc in vcols]
+    spec0, v0 = values[0] if values else (None, None)
     first = texts(0) if n and 0 not in mapped else [""] * n
     value_any = rules.value_any
     no_place = "、".join(header_of[f] for f in ("district", "street", "community") if f in header_of)
@@ -141,6 +142,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
     community_streets, programmes, statuses = rules.community_street, rules.programme, rules.status
     periods = rules.period
     total_of = _Memo(total_kind)
+    add_detail, any_stored = totals.details.append, bool(stored.index)
     for k, (r, row, td, ts, tc, tu, tobj, tp, tst, te, pv, tpe, t0) in enumerate(zip(
             sheet.row_numbers, sheet.rows, text["district"], text["street"], text["community"],
             text["unit"], text["object"], text["programme"], text["status"],
@@ -154,8 +156,13 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
         if kind:
             _total_row(r, kind, values, k, tu if not multi else "", tobj, rules, totals, problem)
             continue
-        cells = [(vc, vt[k]) for vc, vt in values]
-        if not any(tv for _, tv in cells):
+        if multi:
+            cells = [(spec, vt[k]) for spec, vt in values]
+            empty = not any(tv for _, tv in cells)
+        else:
+            cells = ((spec0, v0[k]),) if values else ()
+            empty = not (values and v0[k])
+        if empty:
             said = _empty_row(r, row, sheet.headers, mapped, vcols, problem)
             if said:
                 skipped += said == "note"
@@ -188,14 +195,15 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
         # Quantities (one per 数量 column), then programme, status, period
         n_places = len(problems)
         readings = []
-        for vc, tv in cells:
+        for (vc, vh, vu, vo, own), tv in cells:
             if not tv and multi:
                 continue
-            unit_cell = "" if multi and own_unit[vc.header] else tu
-            obj_text = tobj if vc.object is None else vc.object
-            (q, value_text, found), by_object = value_any[tv, unit_cell, vc.unit, vc.header]
+            # with several 数量 columns the 单位 column serves those whose header states no unit
+            unit_cell = "" if multi and own else tu
+            obj_text = tobj if vo is None else vo
+            (q, value_text, found), by_object = value_any[tv, unit_cell, vu, vh]
             if by_object and obj_text:
-                q, value_text, found = rules.value_for(tv, unit_cell, obj_text, vc.unit, vc.header)
+                q, value_text, found = rules.value_for(tv, unit_cell, obj_text, vu, vh)
             if found:
                 problems += ((r, *p) for p in found)
                 if any(p[4] == ERROR for p in found):
@@ -217,18 +225,19 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
             problems += ((r, *p) for p in found)
         elif period is None and not tpe:
             period = ctx_period
-        if len(problems) > n_before and any(p[5] == ERROR for p in problems[n_before:]) \
-                and _note_row(row):   # "填表人：张三  审核人：李四" under the columns
-            del problems[n_before:]
-            text = "".join(str(v).strip() for v in row if not _blank(v))
-            problem(r, no_place or sheet.headers[0], text[:40], "说明或备注行，没有数据，未导入",
-                    "无需处理。", NOTE)
-            skipped += 1
-            continue
-        if any(p[5] == ERROR for p in problems[n_before:n_places]) or \
-                any(p[5] == ERROR for p in problems[n_values:]):
-            totals.bad_rows += 1
-            continue
+        if len(problems) > n_before:
+            if any(p[5] == ERROR for p in problems[n_before:]) and _note_row(row):
+                # "填表人：张三  审核人：李四" under the columns
+                del problems[n_before:]
+                note = "".join(str(v).strip() for v in row if not _blank(v))
+                problem(r, no_place or sheet.headers[0], note[:40], "说明或备注行，没有数据，未导入",
+                        "无需处理。", NOTE)
+                skipped += 1
+                continue
+            if any(p[5] == ERROR for p in problems[n_before:n_places]) or \
+                    any(p[5] == ERROR for p in problems[n_values:]):
+                totals.bad_rows += 1
+                continue
 
         # Each quantity cell a claim
         evidence = te or _row_text(sheet.headers, row)
@@ -245,7 +254,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
                         "请删除重复的行；如是另一条数据，请在“指标”列写明区别。")
                 continue
             seen_in_file[key] = r
-            totals.add(vc.header, q)
+            add_detail((vc.header, q))
             obj = obj_text or None
             prog = programme if programme is not None else rules.classify[obj or "", te]
             digest = id_prefix.copy()
@@ -254,7 +263,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
                 digest.hexdigest()[:16], batch_id, "sheet", sheet.name, None, None,
                 r, value_text, q.value, q.unit, q.kind, q.qualifier, obj, district, street,
                 community, prog, status, period, evidence, None)
-            same = stored.find(community or street, q.value, q.unit, period)
+            same = stored.find(community or street, q.value, q.unit, period) if any_stored else None
             if same is not None:
                 doc, stored_text, stored_id = same
                 problem(r, vc.header, tv, dup_message(doc, stored_text),
@@ -273,7 +282,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
 
 def _total_row(r, kind, values, k, tu, tobj, rules, totals, problem) -> None:
     """A 合计/小计 row: not imported; each of its quantities checked against the details."""
-    for vc, vt in values:
+    for (vc, *_), vt in values:
         tv = vt[k]
         if not tv:
             continue
