@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -14,7 +15,7 @@ from .pipeline import extract_document, extract_file, tables_of
 from .readers import ARTICLE_SUFFIXES, read_document
 from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_rows,
                       max_upload_bytes, max_upload_rows)
-from .sheets import SHEET_SUFFIXES, guess_mapping, read_sheet, validate
+from .sheets import SHEET_COLUMN, SHEET_SUFFIXES, combine, guess_mapping, read_sheets, validate
 from .store import commit_batch, load_tables, store_root
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,10 +97,14 @@ def cmd_build(args) -> int:
 
 def _import_sheet(path: Path, args, root, known_claims) -> int:
     """Validate a spreadsheet like the upload page does; commit its valid rows as one batch."""
-    sheet = read_sheet(path, max_bytes=args.max_bytes, max_rows=args.max_rows)
-    result = validate(sheet, guess_mapping(sheet.headers), known=known_claims)
+    sheets = read_sheets(path, max_bytes=args.max_bytes, max_rows=args.max_rows)
+    results = [validate(s, guess_mapping(s.headers), known=known_claims) for s in sheets]
+    sheet = sheets[0] if len(sheets) == 1 else dataclasses.replace(
+        sheets[0], sheet_name="、".join(s.sheet_name for s in sheets))
+    result = combine(sheets, results)
     for p in result.problems.to_dict("records"):
-        print(f"{path.name} 第{p['行']}行 {p['列']}「{p['值']}」：{p['问题']}（{p['建议']}）"
+        where = f"工作表“{p[SHEET_COLUMN]}”" if SHEET_COLUMN in p else ""
+        print(f"{path.name} {where}第{p['行']}行 {p['列']}「{p['值']}」：{p['问题']}（{p['建议']}）"
               f"[{p['级别']}]", file=sys.stderr)
     bad_rows = error_rows(result)
     if bad_rows and not args.valid_only:

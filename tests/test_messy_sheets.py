@@ -135,3 +135,15 @@ def test_sheet_row_repeating_an_articles_figure_names_the_article():
     assert dup["问题"].iloc[0] == "与《天府中路社区简报.txt》中的 3000余人次 重复"
     assert list(result.valid_claims["row"]) == [3]          # the repeat is held back by default
     assert list(result.held["row"]) == [2]
+
+
+def test_command_line_imports_every_sheet_of_a_workbook(tmp_path, capsys):
+    from loaders.cli import main
+    from loaders.store import load_tables
+    case = next(c for c in CASES if c.name == "多个工作表")
+    path = tmp_path / "两个街道.ods"
+    path.write_bytes(build(case, "ods"))
+    assert main(["import", str(path), "--data", str(tmp_path / "store")]) == 0
+    claims = load_tables(tmp_path / "store").claims
+    assert sorted(claims["community"]) == ["天府中路社区", "致和社区"]
+    assert load_tables(tmp_path / "store").documents["title"].iloc[0] == "天彭街道、致和街道"

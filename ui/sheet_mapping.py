@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders.imports import history, restrict_to_districts
-from loaders.sheets import (CHOICES, FIELD_LABELS, FIELDS, PROBLEM_COLUMNS, apply_duplicate_choices,
+from loaders.sheets import (CHOICES, FIELD_LABELS, FIELDS, apply_duplicate_choices, combine,
                             guess_mapping, header_label, header_unit, validate, value_columns)
 from loaders.sheets.indicator_hook import enabled as indicators_enabled
 from loaders.sheets.validation import Validation
@@ -19,7 +19,6 @@ from .access import Access
 
 NOT_IMPORTED = "（不导入）"
 AUTO = "（自动）"
-SHEET_COLUMN = "工作表"
 
 
 def _samples(sheet, column: int, n: int = 3) -> str:
@@ -134,30 +133,6 @@ def check_sheets(sheets, access: Access) -> tuple[object, Validation]:
         return sheets[0], results[0]
     named = dataclasses.replace(sheets[0], sheet_name="、".join(s.sheet_name for s in sheets))
     return named, combine(sheets, results)
-
-
-def combine(sheets, results: list[Validation]) -> Validation:
-    """One result for the sheets of a workbook: their claims together (ids differ by sheet),
-    problems and repeats with the sheet named in a first 工作表 column."""
-    def tagged(frame, sheet):
-        if frame is None:
-            return None
-        return frame.assign(**{SHEET_COLUMN: sheet.sheet_name})[
-            [SHEET_COLUMN, *[c for c in frame.columns if c != SHEET_COLUMN]]]
-
-    def concat(frames):
-        frames = [f for f in frames if f is not None and len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else None
-
-    problems = concat([tagged(r.problems, s) for s, r in zip(sheets, results)])
-    if problems is None:
-        problems = pd.DataFrame(columns=[SHEET_COLUMN, *PROBLEM_COLUMNS])
-    claims = pd.concat([r.valid_claims for r in results], ignore_index=True)
-    return Validation(claims, problems, sum(r.rows_read for r in results),
-                      sum(r.rows_skipped for r in results), dict(results[0].mapping),
-                      concat([tagged(r.duplicates, s) for s, r in zip(sheets, results)]),
-                      concat([r.held for r in results]),
-                      [c for r in results for c in r.replaces])
 
 
 def duplicates_step(result: Validation) -> Validation:

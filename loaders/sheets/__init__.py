@@ -32,6 +32,7 @@ _PARTS = {
     "reading": ("DEFAULT_MAX_BYTES", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_ROWS",
                 "DEFAULT_MAX_UNPACKED", "SHEET_SUFFIXES", "Sheet", "read_sheet", "read_sheets"),
     "isolated": ("read_sheets_isolated",),
+    "combine": ("combine", "SHEET_COLUMN"),
     "validation": ("Validation", "apply_duplicate_choices", "map_columns", "problems_xlsx",
                    "sheet_tables", "validate"),
 }
@@ -55,4 +56,4 @@ __all__ = ["Sheet", "Validation", "read_sheet", "guess_mapping", "guess_field", 
            "validate", "problems_xlsx", "sheet_tables", "FIELDS", "FIELD_LABELS", "SHEET_SUFFIXES",
            "EXAMPLE_MARK", "ERROR", "NOTE", "PROBLEM_COLUMNS", "map_columns", "HEADERS_FILE",
            "read_sheets", "value_columns", "ValueColumn", "apply_duplicate_choices", "DUPLICATE",
-           "DUPLICATE_COLUMNS", "CHOICES", "read_sheets_isolated", "header_label", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS"]
+           "DUPLICATE_COLUMNS", "CHOICES", "read_sheets_isolated", "header_label", "combine", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS"]
