@@ -32,7 +32,7 @@ _PARTS = {
     "reading": ("DEFAULT_MAX_BYTES", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_ROWS",
                 "DEFAULT_MAX_UNPACKED", "SHEET_SUFFIXES", "Sheet", "read_sheet", "read_sheets"),
     "isolated": ("read_sheets_isolated",),
-    "combine": ("combine", "SHEET_COLUMN"),
+    "joined": ("combine", "SHEET_COLUMN"),
     "validation": ("Validation", "apply_duplicate_choices", "map_columns", "problems_xlsx",
                    "sheet_tables", "validate"),
 }
