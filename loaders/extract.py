@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .places import Gazetteer, Place, PlaceIndex, find_places
+from .attribution import Attribution, rules as _place_rules
+from .places import Place
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
 from .quantities import find_quantities, non_claim_pattern, object_of
@@ -56,21 +57,6 @@ def _claim_id(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
-def _mentions(text: str, g: Gazetteer) -> list[Place]:
-    """Explicit place chains plus later short mentions of the communities they introduced."""
-    explicit = find_places(text, g)
-    index = PlaceIndex()
-    for p in explicit:
-        index.add(p)
-    short, k = [], 0
-    for p in index.find(text):      # both in text order: drop short forms inside explicit chains
-        while k < len(explicit) and explicit[k].end <= p.start:
-            k += 1
-        if not (k < len(explicit) and explicit[k].start < p.end):
-            short.append(p)
-    return sorted(explicit + short, key=lambda p: p.start)
-
-
 def _secretary(text: str, place: Place, title: re.Match) -> str | None:
     """The speaker's name: right after the title (书记袁超:) or on the line before the place."""
     if title.group("after"):
@@ -90,15 +76,14 @@ def _secretary(text: str, place: Place, title: re.Match) -> str | None:
 
 def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     """Claims, communities and initiatives of one document; offsets point into `original`."""
-    g = Gazetteer.load()
     work: WorkText = repair(original)
     text = work.text
-    mentions = _mentions(text, g)
+    places = Attribution(text)
+    mentions = places.mentions
     quantities = find_quantities(text)
     out = Extraction(doc)
     cues = _cues()
-    context = Place(None, None, None)
-    mi = qi = 0
+    qi = 0
     seen_communities: dict[str, dict] = {}
 
     spans = sentences(text)
@@ -129,11 +114,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             para_start += 1
         years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
         para_year = years.group(1) if years else None
-        here = []
-        while mi < len(mentions) and mentions[mi].start < e:
-            if mentions[mi].start >= s:
-                here.append(mentions[mi])
-            mi += 1
+        places.begin_sentence(s)
+        here = places.mentions_in(s, e)
         # A place followed by a title opens a speaker's section at that place's level.
         opener = None
         for p in here:
@@ -141,10 +123,13 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             if t and t.group("title"):
                 opener = p
                 if p.community:
+                    p = _full(places, p)
                     _add_community(seen_communities, p, _secretary(text, p, t), t.group("title"), doc)
+        if opener is not None:
+            places.open_section(opener)
         for p in here:
             if p.community and p.community not in seen_communities:
-                _add_community(seen_communities, p, None, None, doc)
+                _add_community(seen_communities, _full(places, p), None, None, doc)
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
@@ -155,8 +140,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             qi += 1
             if q.start < s or any(p.start < q.end and q.start < p.end for p in here):
                 continue
-            before = [p for p in here if p.end <= q.start]
-            place = before[-1] if before else (opener or context)
+            place = places.place(q.start, s, q.measure == "个" and _counts_communities(text, q.end))
             status = _status(sentence, q.start - s) or inherited or "achieved"
             obj = object_of(text, q)
             year = _YEAR.findall(sentence, 0, q.start - s) if "年" in sentence else ()
@@ -172,6 +156,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "programme": classify_programme(sentence, focus), "status": status,
                 "period": year[-1] if year else para_year,
                 "evidence": evidence, "evidence_start": ev_start,
+                "place_rule": place.rule, "place_confidence": place.confidence,
+                "place_note": place.note,
             })
         while ni < len(named) and named[ni].start() < e:
             m = named[ni]
@@ -179,8 +165,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             if m.start() < s:
                 continue
             name, suffix = m.group("name"), m.group("suffix")
-            before = [p for p in here if p.end <= m.start()]
-            place = before[-1] if before else (opener or context)
+            place = places.place(m.start(), s)
             start, end = work.span(m.start("name"), m.end("name"))
             out.initiatives.append({
                 "name": original[start:end].replace("\n", "").strip(),
@@ -189,15 +174,28 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "status": _status(sentence, m.start() - s) or inherited or "achieved",
                 "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
-        # What later sentences belong to: a speaker's place, else the one community named here.
-        communities = {p.community for p in here if p.community}
-        if opener is not None:
-            context = opener
-        elif len(communities) == 1:
-            context = next(p for p in reversed(here) if p.community)
+        # What later sentences belong to: a speaker's place, else the one unit named here.
+        if opener is None:
+            places.end_sentence(here)
     out.communities = list(seen_communities.values())
     _dedupe_initiatives(out)
     return out
+
+
+def _full(places: Attribution, p: Place) -> Place:
+    """A community mention with the street and district the gazetteer or the text gives it."""
+    got = places.place(p.end, p.start)
+    return Place(got.district, got.street, got.community or p.community, p.start, p.end)
+
+
+def _counts_communities(text: str, end: int) -> bool:
+    """Does the figure ending at `end` count communities or villages ("下辖11个社区")?"""
+    return bool(_container_re().match(text, end))
+
+
+@lru_cache(maxsize=1)
+def _container_re() -> re.Pattern:
+    return re.compile(_place_rules()["container_after"])
 
 
 def _not_a_name(name: str) -> bool:

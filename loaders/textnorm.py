@@ -25,6 +25,7 @@ _LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
 # bylines, names and "XX区XX街道XX社区党委书记" lines have neither and must stay separate.
 _BODY_PUNCT = re.compile(r"[，,、；;]")
 _LONG_LINE = 80
+_LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +95,15 @@ class WorkText:
 def _joins(original: str, brk: re.Match) -> bool:
     """Is this newline run a break inside a sentence (an OCR artefact) rather than a paragraph?"""
     line_start = original.rfind("\n", 0, brk.start()) + 1
-    line = original[line_start: brk.start()].strip()
+    raw = original[line_start: brk.start()]
+    line = raw.strip()
     if not line or line[-1] in _LINE_END:
         return False
-    if len(line) < _LONG_LINE and not _BODY_PUNCT.search(line):
+    # An indented line opens a paragraph of body text (OCR'd pages keep the indent); a list
+    # marker's own 、 ("三、工作打算") does not make a heading body text.
+    indented = raw[:2] in ("  ", "\u3000\u3000") or raw[:1] == "\t"
+    body = _BODY_PUNCT.search(_LIST_MARKER.sub("", line, count=1))
+    if len(line) < _LONG_LINE and not body and not indented:
         return False
     after = original[brk.end(): brk.end() + 1]
     return bool(after) and not after.isspace()

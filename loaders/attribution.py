@@ -1,0 +1,323 @@
+"""Where a figure belongs: one module, ordered rules, every placement explained.
+
+The rules, in order (their words are in data/attribution.yaml):
+  named     a place written in the figure's sentence before it;
+  scope     a scope word before it in the sentence (全市 → no place, 全区 → district only,
+            全街道 → street only);
+  anaphora  该社区 / 当地 / a bare 社区 or 街道 at the head of a clause → the unit last named;
+  section   the place of a speaker's section ("XX社区党委书记 某某");
+  context   the place earlier sentences were about;
+  subject   the place the whole text is about (its title, or "XX社区位于…" at its start).
+Then a count of communities belongs to the unit above them, and the gazetteer completes street and
+district — or leaves them empty, flagged, when a community name is ambiguous and the text does not
+decide. Every placement records its rule, a confidence and a note in Chinese for the evidence view.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .gazetteer import Gazetteer
+from .places import Place, place_mentions
+
+DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
+CONFIDENCE = {"named": "high", "scope": "high", "container": "high", "anaphora": "medium",
+              "section": "high", "context": "medium", "subject": "medium", "none": "low"}
+
+
+@dataclass(frozen=True)
+class Placement:
+    district: str | None = None
+    street: str | None = None
+    community: str | None = None
+    rule: str = "none"         # named | scope | anaphora | section | context | subject | container | none
+    confidence: str = "low"    # high | medium | low
+    note: str = ""
+
+    @property
+    def unit(self) -> str:
+        return self.community or self.street or self.district or "全市"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A scope word, an anaphor or a bare level noun in the text."""
+    start: int
+    end: int
+    word: str
+    level: str                 # city | district | street | community | nearest
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _ref_pattern() -> re.Pattern:
+    r = rules()
+    alt = lambda ws: "|".join(sorted(ws, key=len, reverse=True))  # noqa: E731
+    esc = lambda ws: [re.escape(w) for w in ws]  # noqa: E731
+    # The head of a clause; not after a quote: “社区+” is a name, not a reference.
+    head = r"(?:^|(?<=[\s，,。；;：:、！？!?（(]))"
+    return re.compile(
+        rf"(?P<city>{alt(r['scope']['city'])})"
+        rf"|(?P<district>{alt(esc(r['scope']['district']))})"
+        rf"|(?P<street>{alt(esc(r['scope']['street']))})"
+        rf"|(?P<community>{alt(esc(r['anaphora']['community']))})"
+        rf"|(?P<nearest>{alt(esc(r['anaphora']['nearest']))})"
+        rf"|{head}(?:(?P<g_street>{alt(esc(r['generic']['street']))})"
+        rf"|(?P<g_community>{alt(esc(r['generic']['community']))}))", re.M)
+
+
+def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
+    spans = [(p.start, p.end) for p in mentions]
+    out = []
+    for m in _ref_pattern().finditer(text):
+        k = bisect.bisect_right(spans, (m.start(), 10**12))
+        if k and spans[k - 1][1] > m.start():
+            continue                       # inside a place name: 成都市成华区, 社区 of 望平社区
+        level = m.lastgroup.removeprefix("g_")
+        out.append(Ref(m.start(), m.end(), m.group(0), level))
+    return out
+
+
+def _note(key: str, **kw) -> str:
+    return rules()["notes"][key].format(**{k: (v or "") for k, v in kw.items()})
+
+
+class Attribution:
+    """The places of one text, read once; `place(pos)` answers for a figure at `pos`."""
+
+    def __init__(self, text: str, g: Gazetteer | None = None):
+        self.text = text
+        self.g = g or Gazetteer.load()
+        self.mentions = [p for p in place_mentions(text, self.g) if not self._attributive(p)]
+        self.refs = find_refs(text, self.mentions)
+        self.mention_starts = [p.start for p in self.mentions]
+        self.ref_starts = [r.start for r in self.refs]
+        self._hints = [(p.start, p.district, p.street) for p in self.mentions
+                       if p.district or p.street]
+        self.names_chengdu = "成都" in text
+        self.subject = self._subject()
+        self.state = self.subject
+        self.section: Placement | None = None
+        self.headings = [m.start() for m in re.finditer(rules()["section_heading"], text)]
+        self._seen = 0
+
+    def _attributive(self, p: Place) -> bool:
+        before = self.text[max(0, p.start - 3): p.start]
+        return any(before.endswith(w) for w in rules()["attributive_before"])
+
+    # --- the text's subject and the state carried from sentence to sentence -------------------
+
+    def _subject(self) -> Placement | None:
+        """The title's place (first lines), else a community opening the first paragraph."""
+        lines, pos = [], 0
+        for line in self.text.split("\n"):
+            if line.strip():
+                lines.append((pos, pos + len(line)))
+            pos += len(line) + 1
+            if len(lines) == 3:
+                break
+        for a, b in lines[:2]:
+            if b - a > 60:                 # a body paragraph, not a title
+                break
+            here = self.mentions_in(a, b)
+            if here:
+                best = max(here, key=lambda p: (bool(p.community), bool(p.street)))
+                return self._complete(best, "subject", _note("subject", unit=_name(best)))
+        for p in self.mentions[:1]:
+            after = self.text[p.end: p.end + 4]
+            if p.community and any(after.startswith(w) for w in rules()["subject_after"]):
+                return self._complete(p, "subject", _note("subject", unit=p.community))
+        # The lede (first body paragraph) of a news story names what it is about.
+        lede = re.search(r"^[^\n]{40,}$", self.text, re.M)
+        if lede:
+            here = self.mentions_in(lede.start(), lede.end())
+            for level in ("community", "street", "district"):
+                named = [p for p in here if getattr(p, level)]
+                if named:
+                    if len({getattr(p, level) for p in named}) == 1:
+                        return self._complete(named[0], "subject",
+                                              _note("subject", unit=_name(named[0])))
+                    break
+        return None
+
+    def mentions_in(self, a: int, b: int) -> list[Place]:
+        i = bisect.bisect_left(self.mention_starts, a)
+        j = bisect.bisect_left(self.mention_starts, b)
+        return self.mentions[i:j]
+
+    def refs_in(self, a: int, b: int) -> list[Ref]:
+        i = bisect.bisect_left(self.ref_starts, a)
+        j = bisect.bisect_left(self.ref_starts, b)
+        return self.refs[i:j]
+
+    def begin_sentence(self, start: int) -> None:
+        """A heading between the last sentence read and this one returns to the subject."""
+        k = bisect.bisect_right(self.headings, start)
+        if k and self.headings[k - 1] >= self._seen and self.subject is not None:
+            self.state = self.subject
+        self._seen = start + 1
+
+    def open_section(self, p: Place) -> None:
+        """A speaker's section ("XX社区党委书记 某某") starts: its place holds until the next."""
+        self.section = self._complete(p, "section", _note("section", unit=_name(p)))
+        self.state = self.section
+
+    def end_sentence(self, here: list[Place]) -> None:
+        """What later sentences belong to: the one unit this sentence named, if only one."""
+        for level in ("community", "street", "district"):
+            named = [p for p in here if getattr(p, level)]
+            if named:
+                if len({getattr(p, level) for p in named}) == 1:
+                    p = named[-1]
+                    placed = self._complete(p, "context", _note("context", unit=_name(p)))
+                    if self.subject is not None and _same_unit(placed, self.subject):
+                        self.state = self.subject
+                    elif not (self.subject is not None and _contains(placed, self.subject)):
+                        # Naming the subject's own street or district ("天彭街道将…") places
+                        # that sentence's figures, not the sentences after it.
+                        self.state = placed
+                return
+
+    # --- one figure ---------------------------------------------------------------------------
+
+    def place(self, pos: int, sentence_start: int, counts_communities: bool = False) -> Placement:
+        """The placement of a figure starting at `pos` in the sentence starting at
+        `sentence_start`."""
+        here = self.mentions_in(sentence_start, pos)
+        refs = self.refs_in(sentence_start, pos)
+        last_p = here[-1] if here else None
+        last_r = refs[-1] if refs else None
+        if last_r is not None and (last_p is None or last_r.start >= last_p.end):
+            placed = self._by_ref(last_r, pos)
+        elif last_p is not None:
+            placed = self._complete(last_p, "named",
+                                    _note("named", surface=self.text[last_p.start: last_p.end]))
+        elif self.state is not None:
+            placed = self.state
+        else:
+            placed = Placement(note=_note("none"))
+        if counts_communities and placed.community:
+            placed = replace(placed, community=None, rule="container", confidence="high",
+                             note=_note("container", unit=placed.street or placed.district))
+        return placed
+
+    def _by_ref(self, r: Ref, pos: int) -> Placement:
+        if r.level == "city":
+            district = self._county_city(r, pos)
+            if district:
+                return Placement(district, None, None, "scope", "high",
+                                 _note("scope_district", word=r.word, unit=district))
+            return Placement(None, None, None, "scope", "high", _note("scope_city", word=r.word))
+        current = self._current(pos)
+        if r.level == "district":
+            return Placement(current.district, None, None, "scope", "high",
+                             _note("scope_district", word=r.word, unit=current.district))
+        if r.level == "street":
+            if not current.street:
+                return current if current.rule != "none" else Placement(note=_note("none"))
+            return Placement(current.district, current.street, None, "scope", "high",
+                             _note("scope_street", word=r.word, unit=current.street))
+        if r.level == "community":
+            unit = self._last_community(pos) or (self.subject if self.subject and
+                                                 self.subject.community else None)
+            if unit is None:
+                return current
+            return replace(unit, rule="anaphora", confidence="medium",
+                           note=_note("anaphora", word=r.word, unit=unit.community))
+        # 当地: the unit last named, at its own level.
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        if i >= 0:
+            p = self.mentions[i]
+            return self._complete(p, "anaphora", _note("anaphora", word=r.word, unit=_name(p)))
+        return current
+
+    def _current(self, pos: int) -> Placement:
+        """The place a scope word or anaphor at `pos` is relative to."""
+        if self.state is not None:
+            return self.state
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        if i >= 0:
+            p = self.mentions[i]
+            return self._complete(p, "context", _note("context", unit=_name(p)))
+        return Placement(note=_note("none"))
+
+    def _last_community(self, pos: int) -> Placement | None:
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        while i >= 0:
+            p = self.mentions[i]
+            if p.community:
+                return self._complete(p, "anaphora", "")
+            i -= 1
+        return None
+
+    def _county_city(self, r: Ref, pos: int) -> str | None:
+        """全市 in a text about 彭州市 (a county-level city) that never names 成都 means 彭州市."""
+        if self.names_chengdu or r.word not in rules()["county_city_words"]:
+            return None
+        for start, district, street in reversed(self._hints):
+            if start < pos:
+                d = district or _only(self.g.street_districts.get(street, ()))
+                if d:
+                    return d if d.endswith("市") else None
+        return None
+
+    # --- completing a mention from the gazetteer ----------------------------------------------
+
+    def _complete(self, p: Place, rule: str, note: str) -> Placement:
+        district, street, community = p.district, p.street, p.community
+        conf = CONFIDENCE[rule]
+        if street and not district:
+            district = _only(self.g.street_districts.get(street, ()))
+        if community:
+            streets, districts = self._text_hints(p.start)
+            unit, how = self.g.locate(community, street, district, streets, districts)
+            if unit is not None:
+                if not (street and district) and how not in ("street", "district"):
+                    note += "；" + _note("gazetteer", community=community,
+                                        district=unit.district, street=unit.street)
+                street, district = unit.street, unit.district
+                community = community if p.how != "gazetteer" else unit.name
+            elif how == "ambiguous" and not (street or district):
+                conf = "low"
+                note += "；" + _note("ambiguous", community=community)
+        return Placement(district, street, community, rule, conf, note)
+
+    def _text_hints(self, pos: int) -> tuple[tuple, tuple]:
+        """Streets and districts the text names, the nearest before `pos` first, then after."""
+        k = bisect.bisect_left(self._hints, (pos,))
+        order = self._hints[:k][::-1] + self._hints[k:]
+        streets = tuple(dict.fromkeys(s for _, _, s in order if s))
+        districts = tuple(dict.fromkeys(
+            d for _, d0, s in order
+            for d in (d0, _only(self.g.street_districts.get(s, ())) if s else None) if d))
+        return streets, districts
+
+
+def _same_unit(a: Placement, b: Placement) -> bool:
+    return (a.district, a.street, a.community) == (b.district, b.street, b.community)
+
+
+def _contains(outer: Placement, inner: Placement) -> bool:
+    """Is `outer` a street or district above `inner` (not the same unit)?"""
+    if outer.community or _same_unit(outer, inner):
+        return False
+    if outer.street:
+        return outer.street == inner.street
+    return bool(outer.district) and outer.district == inner.district
+
+
+def _only(items) -> str | None:
+    return items[0] if len(items) == 1 else None
+
+
+def _name(p: Place) -> str:
+    return p.community or p.street or p.district or ""
