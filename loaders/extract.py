@@ -11,6 +11,7 @@ from .attribution import Attribution, rules as _place_rules
 from .places import Place
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
+from .status import SentenceStatus, continues_previous
 from .quantities import find_quantities, non_claim_pattern, object_of
 from .textnorm import WorkText, repair, sentences
 
@@ -30,27 +31,12 @@ class Extraction:
 def _cues() -> dict:
     c = _cue_data()
     alt = lambda ws: "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))  # noqa: E731
-    st = c["status"]
-    future_jiang = rf"(?<={st['future_jiang_after']})将(?!{st['future_jiang_not_before']})"
     return {
-        "status": re.compile(rf"(?P<planned>{alt(st['planned'])}|{future_jiang})|"
-                             rf"(?P<achieved>{alt(st['achieved'])})"),
-        "continues": re.compile(rf"\s*(?:{alt(c['continues_previous'])})"),
         "title": re.compile(rf"\s*(?P<title>{c['titles']})(?P<after>{_NAME}(?=[:：“\"',，、\s]|说|表示|介绍|认为|告诉))?"),
         "initiative": re.compile(
             rf"[“\"](?P<name>[^“”\"\n。！？]{{2,16}}?)[”\"](?P<suffix>{alt(c['initiative_suffixes'])})?"),
         "suffixes": tuple(c["initiative_suffixes"]),
     }
-
-
-def _status(sentence: str, upto: int) -> str | None:
-    """The nearest status cue before position `upto` of the sentence, or None."""
-    last = None
-    for m in _cues()["status"].finditer(sentence, 0, upto):
-        last = m
-    if last is None:
-        return None
-    return "planned" if last.group("planned") else "achieved"
 
 
 def _claim_id(*parts) -> str:
@@ -89,14 +75,25 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     spans = sentences(text)
     starts = [a for a, _ in spans]
 
-    @lru_cache(maxsize=None)
-    def status_of(i: int) -> str | None:
-        """Sentence i's own last status cue, or, for 一是/二是/同时…, its predecessor's."""
-        a, b = spans[i]
-        own = _status(text[a:b], b - a)
-        if own is None and i > 0 and cues["continues"].match(text, a):
-            return status_of(i - 1)
-        return own
+    q_starts = [q.start for q in quantities]
+    carried_memo: dict[int, str | None] = {}
+
+    def carried(i: int) -> str | None:
+        """Sentence i's own last cue or, for 一是/二是/同时…, what it continues (iteratively)."""
+        chain, found = [], None
+        while i >= 0 and len(chain) <= 50:
+            if i in carried_memo:
+                found = carried_memo[i]
+                break
+            a, b = spans[i]
+            chain.append(i)
+            found = SentenceStatus(text[a:b], []).own()
+            if found is not None or not continues_previous(text, a):
+                break
+            i -= 1
+        for j in chain:
+            carried_memo[j] = found
+        return found
 
     named = [m for m in cues["initiative"].finditer(text)
              if (m.group("suffix") or m.group("name").endswith(cues["suffixes"]))
@@ -133,15 +130,16 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
-        continues = i > 0 and cues["continues"].match(sentence)
-        inherited = status_of(i - 1) if continues else None
+        lo, hi = bisect.bisect_left(q_starts, s), bisect.bisect_left(q_starts, e)
+        statuses = SentenceStatus(sentence, [(q.start - s, q.end - s) for q in quantities[lo:hi]])
+        inherited = carried(i - 1) if i > 0 and continues_previous(sentence, 0) else None
         while qi < len(quantities) and quantities[qi].start < e:
             q = quantities[qi]
             qi += 1
             if q.start < s or any(p.start < q.end and q.start < p.end for p in here):
                 continue
             place = places.place(q.start, s, q.measure == "个" and _counts_communities(text, q.end))
-            status = _status(sentence, q.start - s) or inherited or "achieved"
+            status = statuses.at(q.start - s, q.end - s) or inherited or "achieved"
             obj = object_of(text, q)
             year = _YEAR.findall(sentence, 0, q.start - s) if "年" in sentence else ()
             start, end = work.span(q.start, q.end)
@@ -171,7 +169,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "name": original[start:end].replace("\n", "").strip(),
                 "community": place.community, "street": place.street, "district": place.district,
                 "programme": classify_programme(sentence, name + (suffix or "")),
-                "status": _status(sentence, m.start() - s) or inherited or "achieved",
+                "status": statuses.at(m.start() - s, m.end() - s) or inherited or "achieved",
                 "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
         # What later sentences belong to: a speaker's place, else the one unit named here.

@@ -101,6 +101,9 @@ def _joins(original: str, brk: re.Match) -> bool:
         return False
     # An indented line opens a paragraph of body text (OCR'd pages keep the indent); a list
     # marker's own 、 ("三、工作打算") does not make a heading body text.
+    after = original[brk.end(): brk.end() + 1]
+    if line[-1].isdigit() and after.isdigit():
+        return True                 # a number broken over two lines: "1\n020万人次"
     indented = raw[:2] in ("  ", "\u3000\u3000") or raw[:1] == "\t"
     body = _BODY_PUNCT.search(_LIST_MARKER.sub("", line, count=1))
     if len(line) < _LONG_LINE and not body and not indented:
