@@ -139,14 +139,22 @@ _PERCENT_WORDS = re.compile(rf"百分之(?P<num>{_NUM})")
 def _measure(unit_surface: str, obj: str) -> tuple[str, str, float]:
     """(unit, kind, factor) of a measure word; a generic one (个, 项, 家) is read by its object."""
     d = _data()
-    for rule in d["objects"]:
-        if unit_surface in rule.get("measures", d["generic"]) and any(w in obj for w in rule["words"]):
-            return rule["unit"], rule["kind"], float(d["units"].get(unit_surface, {}).get("factor", 1))
+    rule = _object_rule(unit_surface, obj)
+    if rule is not None:
+        return rule["unit"], rule["kind"], float(d["units"].get(unit_surface, {}).get("factor", 1))
     if unit_surface in d["units"]:
         u = d["units"][unit_surface]
         return u["unit"], u["kind"], float(u.get("factor", 1))
     g = d["generic"][unit_surface]
     return g["unit"], g["kind"], 1.0
+
+
+def _object_rule(measure: str, obj: str) -> dict | None:
+    d = _data()
+    for rule in d["objects"]:
+        if measure in rule.get("measures", d["generic"]) and any(w in obj for w in rule["words"]):
+            return rule
+    return None
 
 
 def object_dependent_measures() -> frozenset[str]:
@@ -301,9 +309,15 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if _blocked(text, m):
             continue
-        q = _from_match(m, _object_after(text, m.end()) or _object_before(text, m.start()))
-        if q is not None:
-            out.append(q)
+        obj = _object_after(text, m.end()) or _object_before(text, m.start())
+        q = _from_match(m, obj)
+        if q is None:
+            continue
+        if q.qualifier == "exact":
+            q = _distant_qualifier(text, q)
+        if out and _object_rule(q.measure, obj) is None:
+            q = _elided_object(text, out[-1], q)
+        out.append(q)
     out += _bare_magnitudes(text, out, non_claims)
     for p in _PERCENT_WORDS.finditer(text):
         v = parse_number(p.group("num"))
@@ -312,6 +326,44 @@ def find_quantities(text: str) -> list[Quantity]:
                                 start=p.start(), end=p.end()))
     out.sort(key=lambda q: q.start)
     return out
+
+
+@lru_cache(maxsize=1)
+def _distant_re() -> re.Pattern:
+    words = _data()["cues"]["qualifiers"].get("distant_prefix", {})
+    return re.compile(rf"(?P<cue>{_alt(words)})[^，。；,;：:\d]{{0,4}}$")
+
+
+def _distant_qualifier(text: str, q: Quantity) -> Quantity:
+    """至少 a few characters before the number still bounds it: "至少建成1个" is at least 1."""
+    m = _distant_re().search(text, max(0, q.start - 8), q.start)
+    if m is None:
+        return q
+    qualifier = _data()["cues"]["qualifiers"]["distant_prefix"][m.group("cue")]
+    return Quantity(**{**q.__dict__, "qualifier": qualifier})
+
+
+def _elided_object(text: str, prev: Quantity, q: Quantity) -> Quantity:
+    """"新增服务点4个，实际建成5个": a count whose noun is left out counts what the count just
+    before it (same measure word, same or next clause) counted."""
+    if prev.measure != q.measure or q.start - prev.end > 20 or prev.kind == q.kind:
+        return q
+    if _object_after(text, q.end) or not _verb_before(text, q.start):
+        return q                     # it names its own noun: "7个院落"
+    if re.search(r"[。！？!?\n]", text[prev.end: q.start]):
+        return q
+    if _object_rule(prev.measure, object_of(text, prev)) is None:
+        return q
+    return Quantity(**{**q.__dict__, "unit": prev.unit, "kind": prev.kind})
+
+
+@lru_cache(maxsize=1)
+def _verb_end_re() -> re.Pattern:
+    return re.compile(f"(?:{_alt(_data()['cues']['object_verbs'])})$")
+
+
+def _verb_before(text: str, pos: int) -> bool:
+    return bool(_verb_end_re().search(text, max(0, pos - 4), pos))
 
 
 @lru_cache(maxsize=1)

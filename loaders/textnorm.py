@@ -23,7 +23,7 @@ _BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
 _LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
 # A line broken by OCR is body text: it has a comma or pause inside, or it is long. Headings,
 # bylines, names and "XX区XX街道XX社区党委书记" lines have neither and must stay separate.
-_BODY_PUNCT = re.compile(r"[，,、；;]")
+_BODY_PUNCT = re.compile(r"[，,、；;。！？]")
 _LONG_LINE = 80
 _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
 
