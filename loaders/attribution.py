@@ -97,6 +97,7 @@ class Attribution:
     def __init__(self, text: str, g: Gazetteer | None = None):
         self.text = text
         self.g = g or Gazetteer.load()
+        self._done: dict = {}      # completed placements, by mention and rule
         self.mentions = [p for p in place_mentions(text, self.g) if not self._attributive(p)]
         self.refs = find_refs(text, self.mentions)
         self.mention_starts = [p.start for p in self.mentions]
@@ -273,6 +274,13 @@ class Attribution:
     # --- completing a mention from the gazetteer ----------------------------------------------
 
     def _complete(self, p: Place, rule: str, note: str) -> Placement:
+        key = (p.start, p.end, p.community, rule, note)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._complete_new(p, rule, note)
+        return done
+
+    def _complete_new(self, p: Place, rule: str, note: str) -> Placement:
         district, street, community = p.district, p.street, p.community
         conf = CONFIDENCE[rule]
         if street and not district:
@@ -291,14 +299,20 @@ class Attribution:
                 note += "；" + _note("ambiguous", community=community)
         return Placement(district, street, community, rule, conf, note)
 
-    def _text_hints(self, pos: int) -> tuple[tuple, tuple]:
-        """Streets and districts the text names, the nearest before `pos` first, then after."""
+    def _text_hints(self, pos: int):
+        """Streets and districts the text names, the nearest before `pos` first, then after
+        (lazy: a lookup usually stops at the first)."""
         k = bisect.bisect_left(self._hints, (pos,))
-        order = self._hints[:k][::-1] + self._hints[k:]
-        streets = tuple(dict.fromkeys(s for _, _, s in order if s))
-        districts = tuple(dict.fromkeys(
-            d for _, d0, s in order
-            for d in (d0, _only(self.g.street_districts.get(s, ())) if s else None) if d))
+
+        def order():
+            for i in range(k - 1, -1, -1):
+                yield self._hints[i]
+            for i in range(k, len(self._hints)):
+                yield self._hints[i]
+
+        streets = (s for _, _, s in order() if s)
+        districts = (d for _, d0, s in order()
+                     for d in (d0, _only(self.g.street_districts.get(s, ())) if s else None) if d)
         return streets, districts
 
 

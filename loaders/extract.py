@@ -76,6 +76,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     starts = [a for a, _ in spans]
 
     q_starts = [q.start for q in quantities]
+    newlines = [m.start() for m in re.finditer("\n", text)]
     carried_memo: dict[int, str | None] = {}
 
     def carried(i: int) -> str | None:
@@ -106,7 +107,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     for i in busy:
         s, e = spans[i]
         sentence = text[s:e]
-        para_start = text.rfind("\n", 0, s) + 1
+        k = bisect.bisect_left(newlines, s) - 1
+        para_start = newlines[k] + 1 if k >= 0 else 0
         while para_start < s and text[para_start].isspace():
             para_start += 1
         years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
@@ -130,18 +132,22 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
+        m_spans = [(p.start, p.end) for p in here]
+        years_in = [(m.start(), m.group(1)) for m in _YEAR.finditer(sentence)] if "年" in sentence else []
+        year_starts = [a for a, _ in years_in]
         lo, hi = bisect.bisect_left(q_starts, s), bisect.bisect_left(q_starts, e)
         statuses = SentenceStatus(sentence, [(q.start - s, q.end - s) for q in quantities[lo:hi]])
         inherited = carried(i - 1) if i > 0 and continues_previous(sentence, 0) else None
         while qi < len(quantities) and quantities[qi].start < e:
             q = quantities[qi]
             qi += 1
-            if q.start < s or any(p.start < q.end and q.start < p.end for p in here):
+            if q.start < s or _inside(m_spans, q.start, q.end):
                 continue
             place = places.place(q.start, s, q.measure == "个" and _counts_communities(text, q.end))
             status = statuses.at(q.start - s, q.end - s) or inherited or "achieved"
             obj = object_of(text, q)
-            year = _YEAR.findall(sentence, 0, q.start - s) if "年" in sentence else ()
+            y = bisect.bisect_right(year_starts, q.start - s - 5) - 1   # a year ending before it
+            year = years_in[y][1] if y >= 0 else None
             start, end = work.span(q.start, q.end)
             focus = text[max(s, q.start - 12): min(e, q.end + 12)] + obj
             out.claims.append({
@@ -152,8 +158,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "object": obj or None,
                 "district": place.district, "street": place.street, "community": place.community,
                 "programme": classify_programme(sentence, focus), "status": status,
-                "period": year[-1] if year else para_year,
-                "evidence": evidence, "evidence_start": ev_start,
+                "period": year or para_year,
+                **_evidence(original, ev_start, ev_end, evidence, start, end),
                 "place_rule": place.rule, "place_confidence": place.confidence,
                 "place_note": place.note,
             })
@@ -170,7 +176,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "community": place.community, "street": place.street, "district": place.district,
                 "programme": classify_programme(sentence, name + (suffix or "")),
                 "status": statuses.at(m.start() - s, m.end() - s) or inherited or "achieved",
-                "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
+                "evidence": _evidence(original, ev_start, ev_end, evidence, start, end)["evidence"],
+                "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
         # What later sentences belong to: a speaker's place, else the one unit named here.
         if opener is None:
@@ -178,6 +185,26 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     out.communities = list(seen_communities.values())
     _dedupe_initiatives(out)
     return out
+
+
+EVIDENCE_MAX = 400   # characters: a longer sentence is quoted as a window around the figure
+
+
+def _evidence(original: str, ev_start: int, ev_end: int, sentence: str, start: int, end: int):
+    """The sentence a figure stands in; for an overlong one (a table flattened into one line, a
+    pasted dump without 。) a window around the figure, so evidence never grows with the text."""
+    if ev_end - ev_start <= EVIDENCE_MAX:
+        return {"evidence": sentence, "evidence_start": ev_start}
+    half = (EVIDENCE_MAX - (end - start)) // 2
+    a = max(ev_start, start - max(half, 0))
+    b = min(ev_end, max(end, a + EVIDENCE_MAX))
+    return {"evidence": original[a:b], "evidence_start": a}
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of the sorted, non-overlapping `spans`?"""
+    k = bisect.bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
 
 
 def _full(places: Attribution, p: Place) -> Place:

@@ -84,7 +84,7 @@ class Gazetteer:
         return ()
 
     def locate(self, community: str, street: str | None = None, district: str | None = None,
-               streets: tuple = (), districts: tuple = ()) -> tuple[Unit | None, str]:
+               streets=(), districts=()) -> tuple[Unit | None, str]:
         """The one unit `community` names, given the chain it was written in (street, district)
         and the streets and districts the text names elsewhere (most recent first).
 
@@ -104,10 +104,12 @@ class Gazetteer:
             return units[0], "unique"
         for how, key, names in (("text_street", "street", streets),
                                 ("text_district", "district", districts)):
-            for name in names:
-                hit = [u for u in units if getattr(u, key) == name]
-                if len(hit) == 1:
-                    return hit[0], how
+            wanted = {getattr(u, key) for u in units}
+            for name in names:              # nearest first; an iterable, read only as needed
+                if name in wanted:
+                    hit = [u for u in units if getattr(u, key) == name]
+                    if len(hit) == 1:
+                        return hit[0], how
         return None, "ambiguous"
 
     def find_communities(self, text: str) -> list[tuple[int, int, str]]:

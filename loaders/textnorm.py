@@ -18,7 +18,9 @@ from pathlib import Path
 import opencc
 
 # A newline run (with the spaces around it) and whatever stands right before and after it.
-_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+# The lookbehind starts a match only at the head of a space run: a long run of spaces with no
+# newline after it is scanned once, not once per position.
+_BREAK = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
 # Characters that may end a line legitimately: sentence ends, closing quotes and brackets, colons.
 _LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
 # A line broken by OCR is body text: it has a comma or pause inside, or it is long. Headings,
