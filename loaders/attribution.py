@@ -104,7 +104,6 @@ class Attribution:
         self.ref_starts = [r.start for r in self.refs]
         self._hints = [(p.start, p.district, p.street) for p in self.mentions
                        if p.district or p.street]
-        self.names_chengdu = "成都" in text
         self.subject = self._subject()
         self.state = self.subject
         self.section: Placement | None = None
@@ -213,10 +212,6 @@ class Attribution:
 
     def _by_ref(self, r: Ref, pos: int) -> Placement:
         if r.level == "city":
-            district = self._county_city(r, pos)
-            if district:
-                return Placement(district, None, None, "scope", "high",
-                                 _note("scope_district", word=r.word, unit=district))
             return Placement(None, None, None, "scope", "high", _note("scope_city", word=r.word))
         current = self._current(pos)
         if r.level == "district":
@@ -258,17 +253,6 @@ class Attribution:
             if p.community:
                 return self._complete(p, "anaphora", "")
             i -= 1
-        return None
-
-    def _county_city(self, r: Ref, pos: int) -> str | None:
-        """全市 in a text about 彭州市 (a county-level city) that never names 成都 means 彭州市."""
-        if self.names_chengdu or r.word not in rules()["county_city_words"]:
-            return None
-        for start, district, street in reversed(self._hints):
-            if start < pos:
-                d = district or _only(self.g.street_districts.get(street, ()))
-                if d:
-                    return d if d.endswith("市") else None
         return None
 
     # --- completing a mention from the gazetteer ----------------------------------------------
