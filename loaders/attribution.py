@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from .gazetteer import Gazetteer
@@ -56,6 +57,11 @@ class Ref:
 @lru_cache(maxsize=1)
 def rules() -> dict:
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _not_place_re() -> re.Pattern:
+    return re.compile(rules()["not_place_after"])
 
 
 @lru_cache(maxsize=1)
@@ -111,8 +117,11 @@ class Attribution:
         self._seen = 0
 
     def _attributive(self, p: Place) -> bool:
+        """A place written as a description (位于…的) or inside a medium's name (华西社区报)."""
         before = self.text[max(0, p.start - 3): p.start]
-        return any(before.endswith(w) for w in rules()["attributive_before"])
+        if any(before.endswith(w) for w in rules()["attributive_before"]):
+            return True
+        return bool(p.community and _not_place_re().match(self.text, p.end))
 
     # --- the text's subject and the state carried from sentence to sentence -------------------
 
@@ -298,6 +307,43 @@ class Attribution:
         districts = (d for _, d0, s in order()
                      for d in (d0, _only(self.g.street_districts.get(s, ())) if s else None) if d)
         return streets, districts
+
+
+def place_row(district: str | None, street: str | None, community: str | None,
+              g: Gazetteer | None = None) -> Placement:
+    """A spreadsheet row's place: what its columns say, completed from the gazetteer (a community
+    with no district gets its street and district when the name is unique or the row's street or
+    district decides; an ambiguous name leaves them empty and is flagged)."""
+    g = g or Gazetteer.load()
+    if street and not district:
+        district = _only(g.street_districts.get(street, ()))
+    note = _note("sheet", unit="".join(filter(None, (district, street, community))) or "无地点")
+    conf = "high" if (district or street or community) else "low"
+    if community and not (street and district):
+        unit, how = g.locate(community, street, district)
+        if unit is not None:
+            street, district = unit.street, unit.district
+            note += "；" + _note("gazetteer", community=community, district=district, street=street)
+        elif how == "ambiguous":
+            conf = "low"
+            note += "；" + _note("ambiguous", community=community)
+    return Placement(district, street, community, "sheet", conf, note)
+
+
+def complete_places(claims):
+    """Fill place and place_rule/confidence/note of a sheet's claims frame, once per distinct
+    place (a 100 000-row sheet names a few hundred)."""
+    if claims.empty:
+        return claims
+    cols = ["district", "street", "community"]
+    keys = claims[cols].astype(object).where(claims[cols].notna(), None)
+    placed = {k: place_row(*k) for k in set(map(tuple, keys.itertuples(index=False)))}
+    rows = [placed[tuple(k)] for k in keys.itertuples(index=False)]
+    out = claims.copy()
+    for col in (*cols, "rule", "confidence", "note"):
+        target = col if col in cols else f"place_{col}"
+        out[target] = pd.array([getattr(p, col) for p in rows], dtype="string")
+    return out
 
 
 def _same_unit(a: Placement, b: Placement) -> bool:
