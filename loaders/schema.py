@@ -18,7 +18,7 @@ QUALIFIERS = ("exact", "at_least", "at_most", "approx")
 STATUSES = ("achieved", "planned")
 # How a claim's place was decided (loaders/attribution.py) and how sure that is.
 PLACE_RULES = ("named", "scope", "anaphora", "section", "context", "subject", "container", "none",
-               "sheet")
+               "sheet", "corrected")
 CONFIDENCES = ("high", "medium", "low")
 SOURCE_TYPES = ("article", "sheet")
 
