@@ -27,6 +27,7 @@ from .gazetteer import Gazetteer
 from .places import Place, place_mentions
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
+HINT_REACH = 40      # place names each way that may decide an ambiguous community name
 CONFIDENCE = {"named": "high", "scope": "high", "container": "high", "anaphora": "medium",
               "section": "high", "context": "medium", "subject": "medium", "none": "low"}
 
@@ -59,6 +60,17 @@ def rules() -> dict:
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
+def _word_before_re(key: str) -> re.Pattern:
+    """Any word of the list `key` ending right before the searched window's end."""
+    return re.compile("(?:" + "|".join(map(re.escape, rules()[key])) + ")$")
+
+
+@lru_cache(maxsize=1)
+def _names_not_alone() -> frozenset[str]:
+    return frozenset(rules()["names_not_alone"])
+
+
 @lru_cache(maxsize=1)
 def _not_place_re() -> re.Pattern:
     return re.compile(rules()["not_place_after"])
@@ -71,14 +83,18 @@ def _ref_pattern() -> re.Pattern:
     esc = lambda ws: [re.escape(w) for w in ws]  # noqa: E731
     # The head of a clause; not after a quote: “社区+” is a name, not a reference.
     head = r"(?:^|(?<=[\s，,。；;：:、！？!?（(]))"
+    words = [w for group in (r["scope"], r["anaphora"], r["generic"]) for ws in group.values()
+             for w in ws]
+    firsts = "".join(sorted({re.sub(r"\\.", "", w)[0] for w in words}))
     return re.compile(
-        rf"(?P<city>{alt(r['scope']['city'])})"
+        rf"(?=[{re.escape(firsts)}])"         # cheap first-character gate
+        rf"(?:(?P<city>{alt(r['scope']['city'])})"
         rf"|(?P<district>{alt(esc(r['scope']['district']))})"
         rf"|(?P<street>{alt(esc(r['scope']['street']))})"
         rf"|(?P<community>{alt(esc(r['anaphora']['community']))})"
         rf"|(?P<nearest>{alt(esc(r['anaphora']['nearest']))})"
         rf"|{head}(?:(?P<g_street>{alt(esc(r['generic']['street']))})"
-        rf"|(?P<g_community>{alt(esc(r['generic']['community']))}))", re.M)
+        rf"|(?P<g_community>{alt(esc(r['generic']['community']))})))", re.M)
 
 
 def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
@@ -94,7 +110,15 @@ def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
 
 
 def _note(key: str, **kw) -> str:
-    return rules()["notes"][key].format(**{k: (v or "") for k, v in kw.items()})
+    template = rules()["notes"][key]
+    return template.format_map(_Blank(kw)) if kw else template
+
+
+class _Blank(dict):
+    """Format values with None shown as nothing."""
+    def __getitem__(self, k):
+        v = dict.__getitem__(self, k)
+        return "" if v is None else v
 
 
 class Attribution:
@@ -118,8 +142,11 @@ class Attribution:
 
     def _attributive(self, p: Place) -> bool:
         """A place written as a description (位于…的) or inside a medium's name (华西社区报)."""
-        before = self.text[max(0, p.start - 3): p.start]
-        if any(before.endswith(w) for w in rules()["attributive_before"]):
+        start = max(0, p.start - 4)
+        if _word_before_re("attributive_before").search(self.text, start, p.start):
+            return True
+        if p.how == "gazetteer" and (p.community in _names_not_alone() or _word_before_re(
+                "generic_before").search(self.text, start, p.start)):
             return True
         return bool(p.community and _not_place_re().match(self.text, p.end))
 
@@ -128,12 +155,12 @@ class Attribution:
     def _subject(self) -> Placement | None:
         """The title's place (first lines), else a community opening the first paragraph."""
         lines, pos = [], 0
-        for line in self.text.split("\n"):
-            if line.strip():
-                lines.append((pos, pos + len(line)))
-            pos += len(line) + 1
-            if len(lines) == 3:
-                break
+        while len(lines) < 2 and pos <= len(self.text):
+            end = self.text.find("\n", pos)
+            end = len(self.text) if end < 0 else end
+            if self.text[pos:end].strip():
+                lines.append((pos, end))
+            pos = end + 1
         for a, b in lines[:2]:
             if b - a > 60:                 # a body paragraph, not a title
                 break
@@ -201,10 +228,10 @@ class Attribution:
     def place(self, pos: int, sentence_start: int, counts_communities: bool = False) -> Placement:
         """The placement of a figure starting at `pos` in the sentence starting at
         `sentence_start`."""
-        here = self.mentions_in(sentence_start, pos)
-        refs = self.refs_in(sentence_start, pos)
-        last_p = here[-1] if here else None
-        last_r = refs[-1] if refs else None
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        last_p = self.mentions[i] if i >= 0 and self.mentions[i].start >= sentence_start else None
+        j = bisect.bisect_left(self.ref_starts, pos) - 1
+        last_r = self.refs[j] if j >= 0 and self.refs[j].start >= sentence_start else None
         if last_r is not None and (last_p is None or last_r.start >= last_p.end):
             placed = self._by_ref(last_r, pos)
         elif last_p is not None:
@@ -267,15 +294,18 @@ class Attribution:
     # --- completing a mention from the gazetteer ----------------------------------------------
 
     def _complete(self, p: Place, rule: str, note: str) -> Placement:
-        key = (p.start, p.end, p.community, rule, note)
+        """The mention's place completed from the gazetteer (once per mention), under `rule`."""
+        key = (p.start, p.end, p.community)
         done = self._done.get(key)
         if done is None:
-            done = self._done[key] = self._complete_new(p, rule, note)
-        return done
+            done = self._done[key] = self._resolve(p)
+        district, street, community, low, extra = done
+        conf = "low" if low else CONFIDENCE[rule]
+        return Placement(district, street, community, rule, conf, note + extra)
 
-    def _complete_new(self, p: Place, rule: str, note: str) -> Placement:
+    def _resolve(self, p: Place) -> tuple:
         district, street, community = p.district, p.street, p.community
-        conf = CONFIDENCE[rule]
+        low, extra = False, ""
         if street and not district:
             district = _only(self.g.street_districts.get(street, ()))
         if community:
@@ -283,24 +313,24 @@ class Attribution:
             unit, how = self.g.locate(community, street, district, streets, districts)
             if unit is not None:
                 if not (street and district) and how not in ("street", "district"):
-                    note += "；" + _note("gazetteer", community=community,
-                                        district=unit.district, street=unit.street)
+                    extra = "；" + _note("gazetteer", community=community,
+                                         district=unit.district, street=unit.street)
                 street, district = unit.street, unit.district
                 community = community if p.how != "gazetteer" else unit.name
             elif how == "ambiguous" and not (street or district):
-                conf = "low"
-                note += "；" + _note("ambiguous", community=community)
-        return Placement(district, street, community, rule, conf, note)
+                low, extra = True, "；" + _note("ambiguous", community=community)
+        return district, street, community, low, extra
 
     def _text_hints(self, pos: int):
         """Streets and districts the text names, the nearest before `pos` first, then after
-        (lazy: a lookup usually stops at the first)."""
+        (lazy, and at most HINT_REACH each way: the nearest names decide, and a long text's
+        lookups stay cheap)."""
         k = bisect.bisect_left(self._hints, (pos,))
 
         def order():
-            for i in range(k - 1, -1, -1):
+            for i in range(k - 1, max(-1, k - 1 - HINT_REACH), -1):
                 yield self._hints[i]
-            for i in range(k, len(self._hints)):
+            for i in range(k, min(len(self._hints), k + HINT_REACH)):
                 yield self._hints[i]
 
         streets = (s for _, _, s in order() if s)

@@ -12,7 +12,14 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
 from .gazetteer import Gazetteer, short_forms
+
+ATTRIBUTION_DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
 
 # Characters that never stand inside a community's name: particles, verbs and punctuation that
 # separate "在社区", "的芯瑞社区" from a name.
@@ -74,8 +81,27 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
         if street and not district:
             owners = g.street_districts.get(street, ())
             district = owners[0] if len(owners) == 1 else None
+        if community:
+            community = _checked_community(g, community)
         out.append(Place(district, street, community, m.start(), m.end()))
     return out
+
+
+def _checked_community(g: Gazetteer, written: str) -> str | None:
+    """A chain's community as the gazetteer knows it: "玉林街道争创和美社区" holds a phrase, not
+    a community named 争创和美社区. A name the gazetteer lacks (a unit created after 2023) is kept
+    unless it opens with a verb or adjective of a phrase (data/attribution.yaml)."""
+    if g.candidates(written):
+        return written
+    if any(written.startswith(w) for w in _generic_words()):
+        return None
+    return written
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    data = yaml.safe_load(ATTRIBUTION_DATA.read_text(encoding="utf-8"))
+    return frozenset(data["generic_before"])
 
 
 community_aliases = short_forms

@@ -369,7 +369,9 @@ def _verb_before(text: str, pos: int) -> bool:
 @lru_cache(maxsize=1)
 def _bare_magnitude_re() -> re.Pattern:
     q = _data()["cues"]["qualifiers"]
+    firsts = "".join(sorted({k[0] for k in q["prefix"]}))
     return re.compile(rf"""
+        (?=[0-9零〇一二两三四五六七八九十百千{firsts}])  # cheap first-character gate
         (?P<pre>{_alt(k for k in q['prefix'] if k != '上')})?
         (?P<num>{_AR}|(?<![{_CN}])[零〇一二两三四五六七八九十百千]{{1,8}})
         (?P<mid>余|多)?

@@ -44,10 +44,16 @@ class SentenceStatus:
 
     def __init__(self, sentence: str, figures: list[tuple[int, int]]):
         self.sentence = sentence
-        self.marks = [(m.start(), m.end(), m.lastgroup)
-                      for m in _patterns()["cue"].finditer(sentence) if m.lastgroup != "masked"]
-        self.mark_starts = [a for a, _, _ in self.marks]
         self.figure_starts = sorted(a for a, _ in figures)
+        self._marks: list | None = None      # read on first use: most sentences need none
+
+    @property
+    def marks(self) -> list[tuple[int, int, str]]:
+        if self._marks is None:
+            self._marks = [(m.start(), m.end(), m.lastgroup) for m in
+                           _patterns()["cue"].finditer(self.sentence) if m.lastgroup != "masked"]
+            self.mark_starts = [a for a, _, _ in self._marks]
+        return self._marks
 
     def own(self) -> str | None:
         """The sentence's last cue (what a following 一是/同时 sentence continues)."""
@@ -55,6 +61,9 @@ class SentenceStatus:
 
     def at(self, start: int, end: int) -> str | None:
         """Status of the figure spanning [start, end) of the sentence, or None for no cue."""
+        marks = self.marks
+        if not marks:
+            return None
         k = bisect.bisect_left(self.mark_starts, end)
         i = bisect.bisect_left(self.figure_starts, end)
         next_figure = self.figure_starts[i] if i < len(self.figure_starts) else len(self.sentence)

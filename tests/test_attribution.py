@@ -169,6 +169,15 @@ def test_note_explains_in_chinese(text, figure, words):
     assert all(w in note for w in words), note
 
 
+@pytest.mark.parametrize("text", [
+    "街道今年着力打造健康社区，服务居民3000人次。",       # 健康社区 exists, but here it is a phrase
+    "玉林街道争创和美社区，服务居民3000人次。",
+    "五津街道去年评为先进村的有3个。",
+])
+def test_common_phrases_are_not_places(text):
+    assert all(c["community"] is None for c in extract_text("t.txt", text).claims)
+
+
 def test_refs_inside_names_are_not_scope_words():
     # 成都市 in a chain and 社区 inside 望平社区 are parts of names, not references.
     a = Attribution("成都市成华区猛追湾街道望平社区")
