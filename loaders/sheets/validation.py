@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..attribution import complete_places
 from ..schema import conform, empty_frame
 from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _blank,
                     _cell_text, _Memo, _no_gc)
 from .checks import EMPTY_VALUE_ADVICE, _row_text, _RowRules
 from .columns import value_columns
-from .mapping import header_unit
 from .duplicates import DUPLICATE, DUPLICATE_COLUMNS, StoredIndex
 from .duplicates import message as dup_message
 from .indicator_hook import CLAIM_FIELDS, indicator_columns
+from .mapping import header_unit
 from .reading import Sheet
 from .totals import Totals, total_kind
 
@@ -346,7 +347,8 @@ def _frame(claims, value_headers, vcols) -> pd.DataFrame:
         return empty_frame("claims")
     # claims are row tuples of CLAIM_FIELDS; built column by column, which pandas does faster
     columns = dict(zip(CLAIM_FIELDS, map(list, zip(*claims))))
-    return conform("claims", pd.DataFrame(indicator_columns(columns, value_headers, vcols)))
+    frame = pd.DataFrame(indicator_columns(columns, value_headers, vcols))
+    return conform("claims", complete_places(frame))   # place_rule etc. (loaders/attribution.py)
 
 
 def _result(problems, claims, sheet, mapping, skipped, value_headers=(), vcols=()) -> Validation:
