@@ -147,3 +147,16 @@ def test_command_line_imports_every_sheet_of_a_workbook(tmp_path, capsys):
     claims = load_tables(tmp_path / "store").claims
     assert sorted(claims["community"]) == ["天府中路社区", "致和社区"]
     assert load_tables(tmp_path / "store").documents["title"].iloc[0] == "天彭街道、致和街道"
+
+
+def test_workbook_with_a_notes_sheet_and_an_empty_sheet_reads_the_table():
+    from tests.messy_sheets import write_xlsx
+    data = write_xlsx([
+        ("填表须知", [["说明", "各社区按月填报"], ["联系人", "张三"]], []),
+        ("空表", [["街道", "社区", "参与人次"]], []),
+        ("数据", [["街道", "社区", "参与人次"], ["天彭街道", "北街社区", 30]], []),
+    ])
+    sheets = read_sheets(data, "三张表.xlsx")
+    assert [s.sheet_name for s in sheets] == ["数据"]
+    with pytest.raises(LoaderError, match="只有表头"):
+        read_sheets(write_xlsx([("空表", [["街道", "社区", "参与人次"]], [])]), "空.xlsx")

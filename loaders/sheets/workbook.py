@@ -13,7 +13,7 @@ import zipfile
 
 from ..errors import LoaderError
 from .cells import SKIP_SHEETS, _col_letter
-from .layout import _table
+from .layout import NoDataRows, _table
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
@@ -166,7 +166,7 @@ def read_workbook(data: bytes, suffix: str, label: str, *, max_rows: int, max_un
             raise LoaderError("表格设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消密码后"
                               "另存再上传。", path=label) from None
         raise _corrupt(suffix, label) from None
-    found = []
+    found, empty = [], []
     try:
         for title in sheets:
             if title.strip() in SKIP_SHEETS:
@@ -187,14 +187,24 @@ def read_workbook(data: bytes, suffix: str, label: str, *, max_rows: int, max_un
                 merges = sheet.merged_cell_ranges or ()
             except Exception:
                 raise _corrupt(suffix, label) from None
-            table = _table(_values(cells), label, max_rows, merges=merges, sheet=title)
+            try:
+                table = _table(_values(cells), label, max_rows, merges=merges, sheet=title)
+            except NoDataRows as err:    # a header without rows: refused only if no sheet has data
+                empty.append(err)
+                continue
             if table is not None:
                 found.append((title, table))
     finally:
         wb.close()
     if not found:
+        if empty:
+            raise empty[0]
         raise LoaderError("表格里没有数据（工作表都是空的），请确认填写并保存了数据后再上传。",
                           path=label)
+    # Beside sheets whose header names known columns, a sheet of free text (说明, 填表须知) is
+    # not a table.
+    if any(t.named for _, t in found):
+        found = [(title, t) for title, t in found if t.named]
     return found
 
 
