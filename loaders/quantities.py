@@ -149,6 +149,7 @@ def _measure(unit_surface: str, obj: str) -> tuple[str, str, float]:
     return g["unit"], g["kind"], 1.0
 
 
+@lru_cache(maxsize=8192)
 def _object_rule(measure: str, obj: str) -> dict | None:
     d = _data()
     for rule in d["objects"]:
