@@ -212,7 +212,7 @@ BAD_FILES = [
     ("txt-named-pdf", "a.pdf", lambda p: p.write_text(ARTICLE, encoding="utf-8"), "不是有效的 PDF"),
     ("truncated-pdf", "a.pdf", _truncated_pdf, "不是有效的 PDF"),
     ("encrypted-pdf", "a.pdf", _encrypted_pdf, "密码保护"),
-    ("scanned-pdf", "a.pdf", _scanned_pdf, "没有文字层"),
+    ("scanned-blank-pdf", "a.pdf", _scanned_pdf, "没有识别出文字"),   # OCR'd, finds nothing
     ("unsupported-doc", "a.doc", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0"), "不支持的文件类型"),
     ("no-extension", "README", lambda p: p.write_text(ARTICLE, encoding="utf-8"), "不支持的文件类型"),
     ("missing", "missing.txt", lambda p: None, "文件不存在"),

@@ -11,6 +11,7 @@ from .formatting import format_count, format_quantity, highlight_evidence
 from .labels import kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, document_info
+from .sources import source_caption
 from .state import current_dataset
 
 QUALIFIER_NOTES = {
@@ -106,6 +107,8 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     source = f"《{title}》" if isinstance(title, str) and title else ""
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
     st.caption(f"来源：{row['doc']} {source}（{kind}，{where}）")
+    if origin := source_caption(batch.get("source")):
+        st.caption(f"原文出处：{origin}")
     when = batch.get("time", "")
     who = batch.get("uploader", "")
     st.caption(f"导入批次：{row['batch_id']}"
