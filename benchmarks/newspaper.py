@@ -161,3 +161,45 @@ def image_pdf(images: list[Image.Image], dpi: int = 150) -> bytes:
     first, *rest = [i.convert("RGB") for i in images]
     first.save(buf, format="PDF", save_all=True, append_images=rest, resolution=dpi)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+def _plain(text: str) -> str:
+    return "".join(text.split())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions), row by row."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def char_accuracy(read: str, truth: str) -> float:
+    """1 − edit distance / length of the truth, whitespace ignored (0 when worse than nothing)."""
+    t = _plain(truth)
+    return max(0.0, 1 - edit_distance(_plain(read), t) / max(len(t), 1))
+
+
+def figures(text: str) -> list[tuple[float, str]]:
+    """The (value, unit) of every figure the project's one quantity parser finds in `text`."""
+    from loaders.quantities import find_quantities
+    from loaders.textnorm import repair
+
+    return sorted((q.value, q.unit) for q in find_quantities(repair(text).text) if q.unit)
+
+
+def figures_right(read: str, truth: str) -> tuple[int, int]:
+    """(figures of the truth read with the right value and unit, figures in the truth)."""
+    from collections import Counter
+
+    want, got = Counter(figures(truth)), Counter(figures(read))
+    return sum(min(n, got[f]) for f, n in want.items()), sum(want.values())
