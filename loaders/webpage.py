@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import socket
 import urllib.error
 import urllib.parse
@@ -19,6 +20,8 @@ import urllib.request
 from .errors import LoaderError
 
 PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
+_MIN_LINE = 12   # characters in the longest line of anything we take for an article
+_PUNCT = re.compile(r"[，。！？；,.!?;]")   # ... and it is punctuated like running text
 _USER_AGENT = "Mozilla/5.0 (compatible; community-dashboard article import)"
 
 
@@ -37,13 +40,71 @@ def read_html(data: bytes | str, label: str, url: str | None = None) -> tuple[st
     """(main text, metadata) of a web page's HTML."""
     import trafilatura
 
-    found = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
-                                        include_tables=True, favor_recall=True)
+    wechat = _wechat(data, url)
+    if wechat is not None:
+        return wechat
+    found = None
+    # precision first (leaves out adverts and link lists); some pages only give text to recall
+    for options in ({"favor_precision": True}, {"favor_recall": True}):
+        found = trafilatura.bare_extraction(data, url=url, with_metadata=True,
+                                            include_comments=False, include_tables=True, **options)
+        if found is not None and (found.text or "").strip():
+            break
     text = (found.text or "").strip() if found is not None else ""
-    if not text:
+    # a list of links (a menu, an index page) is no article: it has no line of running text
+    if not any(len(line.strip()) >= _MIN_LINE and _PUNCT.search(line) for line in text.splitlines()):
         raise LoaderError("网页里没有找到文章正文（可能是目录页、需要登录的页面，或正文由脚本加载）；"
                           "请在浏览器中打开文章后复制正文，粘贴到“粘贴文字”框中。", path=label)
     return text, page_meta(found, url)
+
+
+_BLOCKS = ".//*[self::p or self::section or self::h1 or self::h2 or self::h3 or self::h4 or self::li]"
+
+
+def _wechat(data: bytes | str, url: str | None) -> tuple[str, dict] | None:
+    """A WeChat public-account article: its text is the `#js_content` element (hidden until a
+    script shows it, which general extractors may skip), paragraph by paragraph; the account
+    name is the site, the publishing time the date."""
+    import datetime
+    import re
+
+    from lxml import html as lxml_html
+
+    raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    if 'id="js_content"' not in raw:
+        return None
+    tree = lxml_html.fromstring(raw)
+    content = tree.xpath('//*[@id="js_content"]')
+    if not content:
+        return None
+    paragraphs = []
+    for block in content[0].xpath(_BLOCKS):
+        if block.xpath(_BLOCKS):   # only the innermost blocks, so nothing is read twice
+            continue
+        line = " ".join(block.text_content().split())
+        if line:
+            paragraphs.append(line)
+    text = "\n".join(paragraphs) or "\n".join(
+        " ".join(t.split()) for t in content[0].itertext() if t.strip())
+    if not text.strip():
+        return None
+
+    def first(*paths):
+        for path in paths:
+            for v in tree.xpath(path):
+                v = " ".join(str(v).split())
+                if v:
+                    return v
+        return None
+
+    date = first('//*[@id="publish_time"]/text()')
+    stamp = re.search(r'var\s+ct\s*=\s*"(\d{9,10})"', raw)
+    if not date and stamp:
+        date = datetime.date.fromtimestamp(int(stamp.group(1))).isoformat()
+    meta = {"title": first('//meta[@property="og:title"]/@content', '//*[@id="activity-name"]//text()'),
+            "site": first('//*[@id="js_name"]//text()', '//meta[@property="og:site_name"]/@content'),
+            "date": date, "url": url or first('//meta[@property="og:url"]/@content')}
+    return text, {k: v for k, v in meta.items() if v}
 
 
 def html_of_mhtml(data: bytes, label: str) -> tuple[str, str | None]:
