@@ -62,18 +62,22 @@ def open_image(data: bytes, label: str):
     if not data:
         raise LoaderError("图片是空的（0 字节），请重新拍照或导出后再上传。", path=label)
     limit = max_image_pixels()
-    Image.MAX_IMAGE_PIXELS = None   # checked below, with a message that says what to do
+
+    def too_large(w: int, h: int) -> LoaderError:
+        return LoaderError(f"图片太大（{w}×{h}，约 {w * h / 1e6:.1f} 百万像素），超过上限 "
+                           f"{limit / 1e6:g} 百万像素；请缩小到长边 4000 像素左右后再上传。", path=label)
+
     try:
         image = Image.open(io.BytesIO(data))
-        pixels = image.width * image.height
-        if pixels > limit:
-            raise LoaderError(
-                f"图片太大（{image.width}×{image.height}，约 {pixels / 1e6:.0f} 百万像素），超过上限 "
-                f"{limit / 1e6:.0f} 百万像素；请缩小到长边 4000 像素左右后再上传。", path=label)
+        if image.width * image.height > limit:   # checked before the pixels are decoded
+            raise too_large(image.width, image.height)
         image.load()
         image = ImageOps.exif_transpose(image)
     except LoaderError:
         raise
+    except Image.DecompressionBombError:   # Pillow's own guard, far above ours
+        raise LoaderError(f"图片太大（超过 {limit / 1e6:g} 百万像素的上限），请缩小到长边 4000 像素"
+                          "左右后再上传。", path=label) from None
     except UnidentifiedImageError:
         hint = "（内容是 PDF，请把扩展名改成 .pdf）" if data.startswith(b"%PDF-") else ""
         raise LoaderError(f"不是图片文件，或图片格式无法识别{hint}；请上传 .png、.jpg、.webp 或 "
