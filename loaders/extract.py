@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .indicators import assign_indicators
 from .places import Gazetteer, Place, PlaceIndex, find_places
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
@@ -196,6 +197,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         elif len(communities) == 1:
             context = next(p for p in reversed(here) if p.community)
     out.communities = list(seen_communities.values())
+    assign_indicators(out.claims)
     _dedupe_initiatives(out)
     return out
 

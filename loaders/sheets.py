@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from .errors import LoaderError
+from .indicators import sheet_indicators
 from .places import Gazetteer
 from .programmes import classify_programme, programme_labels
 from .quantities import DATA as QUANTITY_DATA
@@ -945,10 +946,15 @@ class _RowRules:
 
 
 def _result(problems, claims, sheet, mapping, skipped) -> Validation:
-    names = [c.name for c in TABLES["claims"]]
-    # claims are row tuples in schema order; built column by column, which pandas does faster
-    frame = (conform("claims", pd.DataFrame(dict(zip(names, map(list, zip(*claims))))))
-             if claims else empty_frame("claims"))
+    names = [c.name for c in TABLES["claims"] if c.name not in ("indicator", "per")]
+    # claims are row tuples in schema order (without the indicator, read below from the 指标
+    # cell and the value column's header); built column by column, which pandas does faster
+    columns = dict(zip(names, map(list, zip(*claims))))
+    if claims:
+        value_header = next((h for h, f in mapping.items() if f == "value"), None)
+        columns["indicator"], columns["per"] = sheet_indicators(
+            columns["unit"], columns["object"], columns["evidence"], value_header)
+    frame = conform("claims", pd.DataFrame(columns)) if claims else empty_frame("claims")
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")
     table = table.sort_values("行", kind="stable").reset_index(drop=True)

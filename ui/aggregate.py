@@ -1,10 +1,16 @@
-"""The aggregation rules: the only place where figures are added up.
+"""The aggregation rules: the only place where figures are added up. They work on indicators
+(指标, loaders/data/indicators.yaml), each with its aggregation rule.
 
-1. Different units are never added: totals are per (kind, unit); 人, 人次 and 户 stay apart.
+1. Totals are per indicator (and unit): 服务人次, 志愿者人数 and 参与人数 are never added together,
+   nor 营收 to 投入资金. `其他` (no indicator) and `none` indicators are never totalled.
 2. A fact mentioned twice in one source counts once: mentions with the same source document,
-   value, unit, place (district, street, community), status and period are one fact.
+   value, unit, indicator, period of a rate, place, status and year are one fact — unless they
+   are in the same sentence, which never repeats a fact (培育5家企业、1个创业个体，引入1个社会组织).
 3. Planned figures are never added to achieved ones: every total is for one status.
-4. Kinds whose sum means nothing (percentages, durations, "other") are never totalled.
+4. `sum` indicators add up; `stock` indicators (population, households, members, floor area) are
+   never added over years or sources: per place the latest figure (by year), else the largest,
+   and the places are added; a figure with a period (日均, 年均, 年营收: `per`) is a `rate` and
+   percentages are `share`s: neither is ever added — their range (lowest–highest) is shown.
 5. A total is only as exact as its parts: one "3000余" part makes the total "at least"; parts
    with different non-exact qualifiers (余 and 近) make it approximate, and it says so.
 """
@@ -13,9 +19,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import is_additive, kind_codes
+from loaders.indicators import aggregation_of, indicator_codes
 
-FACT_COLUMNS = ("doc", "value", "unit", "district", "street", "community", "status", "period")
+FACT_COLUMNS = ("doc", "value", "unit", "indicator", "per", "district", "street", "community",
+                "status", "period")
+ADDITIVE = ("sum", "stock")   # rules whose figures make a total
+SPREAD = ("rate", "share")    # rules shown as a range, never added
 NON_EXACT = ("at_least", "at_most", "approx")
 
 
@@ -40,7 +49,27 @@ def fact_keys(claims: pd.DataFrame) -> pd.Series:
             span = int(key.max(initial=0)) + 1
         key = key * radix + codes + 1
         span *= radix
+    if "evidence_start" in claims:
+        key = _apart_within_sentence(key, claims["evidence_start"])
     return pd.Series(key, index=claims.index, name="fact_key")
+
+
+def _apart_within_sentence(key: np.ndarray, sentence) -> np.ndarray:
+    """Equal keys in one sentence (same evidence_start) are different facts: the k-th of them
+    gets its own key. Only rows whose key repeats are looked at (a few per cent)."""
+    sentence = pd.array(sentence, dtype="Int64")
+    repeated = pd.Series(key).duplicated(keep=False).to_numpy() & ~np.asarray(sentence.isna())
+    if not repeated.any():
+        return key
+    rows = np.flatnonzero(repeated)
+    pair = pd.DataFrame({"k": key[rows], "s": np.asarray(sentence[rows], dtype="int64")})
+    nth = pair.groupby(["k", "s"], sort=False).cumcount().to_numpy()
+    if not nth.any():
+        return key
+    key = pd.factorize(key)[0].astype("int64")       # dense, so the k-th can be folded in
+    key = key * (int(nth.max()) + 1)
+    key[rows] += nth
+    return key
 
 
 DISTINCT = "distinct_facts"  # DataFrame.attrs flag: rows already one per fact (kept by subsets)
@@ -136,71 +165,186 @@ def _sum_groups(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out.drop(columns=list(NON_EXACT))
 
 
-def _additive(facts: pd.DataFrame) -> pd.DataFrame:
-    additive = [k for k in kind_codes() if is_additive(k)]
-    return facts[facts["kind"].isin(additive).to_numpy()]
+def rules(frame: pd.DataFrame) -> np.ndarray:
+    """The aggregation rule of each row (rule 4): its indicator's, or "rate" when it has a period."""
+    ind, per = frame["indicator"], frame["per"]
+    if isinstance(ind.dtype, pd.CategoricalDtype):
+        table = np.array([aggregation_of(c) for c in ind.cat.categories] + ["none"], dtype=object)
+        out = table[ind.cat.codes.to_numpy()]      # code -1 (null) → the appended "none"
+    else:
+        out = np.array([aggregation_of(c) for c in ind.astype("object")], dtype=object)
+    has_per = (per.cat.codes.to_numpy() >= 0) if isinstance(per.dtype, pd.CategoricalDtype) \
+        else per.notna().to_numpy()
+    out = out.copy()
+    out[has_per] = "rate"
+    return out
 
 
-def _order_kinds(frame: pd.DataFrame) -> pd.DataFrame:
-    order = {k: i for i, k in enumerate(kind_codes())}
-    rank = frame["kind"].astype("object").map(order).fillna(len(order))
-    keys = ["_rank", "unit"] + (["status"] if "status" in frame else [])  # achieved < planned
-    return frame.assign(_rank=rank.to_numpy()).sort_values(keys, kind="stable") \
-        .drop(columns="_rank").reset_index(drop=True)
+def _period_rank(frame: pd.DataFrame) -> np.ndarray:
+    """A number that grows with the year of each row (-1 without one)."""
+    period = frame["period"]
+    if not isinstance(period.dtype, pd.CategoricalDtype):
+        period = period.astype("category")
+    cats = [str(c) for c in period.cat.categories]
+    order = np.argsort(np.argsort(np.array(cats, dtype=object))) if cats else np.array([], int)
+    codes = period.cat.codes.to_numpy()
+    return np.where(codes >= 0, order[np.maximum(codes, 0)] if len(cats) else -1, -1)
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(dtype="int64")
+    return pd.factorize(s.astype("object"), use_na_sentinel=True)[0].astype("int64")
+
+
+def latest_per_place(facts: pd.DataFrame) -> pd.DataFrame:
+    """Of stock facts, one per (status, indicator, unit, place): the latest year, then the
+    largest value (rule 4)."""
+    if facts.empty:
+        return facts
+    place = facts["place"] if "place" in facts else \
+        facts[["district", "street", "community"]].astype("object").fillna("").agg("|".join, axis=1)
+    key = np.zeros(len(facts), dtype="int64")
+    for s in (facts["status"], facts["indicator"], facts["unit"], place):
+        c = _codes(s)
+        key = key * (int(c.max(initial=0)) + 2) + c + 1
+    order = np.lexsort((facts["value"].to_numpy(dtype=float), _period_rank(facts), key))
+    k = key[order]
+    last = np.r_[k[1:] != k[:-1], True]
+    return facts.iloc[np.sort(order[last])]
+
+
+def _as_object(frame: pd.DataFrame, cols) -> pd.DataFrame:
+    for col in cols:
+        if col in frame:
+            frame[col] = frame[col].astype("object")
+    return frame
+
+
+def indicator_sums(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per (*by, indicator, unit) the total of the additive indicators (rules 1, 4, 5): `sum`
+    facts added, `stock` facts one per place then added. Columns: *by, indicator, unit, rule,
+    value, qualifier, facts (facts behind the total), counted (facts in it)."""
+    cols = [*by, "indicator", "unit", "rule", "value", "qualifier", "facts", "counted"]
+    facts = distinct_facts(facts)
+    rule = rules(facts)
+    parts = []
+    for name in ADDITIVE:
+        part = facts[(rule == name)]
+        if part.empty:
+            continue
+        chosen = latest_per_place(part) if name == "stock" else part
+        sums = _sum_groups(chosen, [*by, "indicator", "unit"]).rename(columns={"facts": "counted"})
+        if name == "stock":
+            behind = _group_sums(part, [*by, "indicator", "unit"], {}).rename(columns={"size": "facts"})
+            sums = _with_behind(sums, behind, [*by, "indicator", "unit"])
+        else:
+            sums["facts"] = sums["counted"]
+        sums["rule"] = name
+        parts.append(sums)
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = _as_object(pd.concat(parts, ignore_index=True), [*by, "indicator", "unit"])
+    return order_indicators(out)[cols]
+
+
+def _with_behind(sums: pd.DataFrame, behind: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    sums = _as_object(sums, keys)
+    behind = _as_object(behind, keys)
+    return sums.merge(behind, how="left", on=keys)
+
+
+def indicator_spreads(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per (*by, indicator, per, unit) the range of the rates and shares (rule 4): never added.
+    Columns: *by, indicator, per, unit, rule, value (highest), low (lowest), qualifier, facts."""
+    cols = [*by, "indicator", "per", "unit", "rule", "value", "low", "qualifier", "facts"]
+    facts = distinct_facts(facts)
+    rule = rules(facts)
+    part = facts[np.isin(rule, SPREAD)]
+    if part.empty:
+        return pd.DataFrame(columns=cols)
+    keys = [*by, "indicator", "per", "unit"]
+    frame = _as_object(part[keys + ["value", "qualifier"]].copy(), keys + ["qualifier"])
+    frame["per"] = frame["per"].fillna("")
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    out = grouped["value"].agg(value="max", low="min", facts="size").reset_index()
+    out["qualifier"] = grouped["qualifier"].agg(combine_qualifiers).to_numpy()
+    out["per"] = out["per"].replace("", None)
+    out["rule"] = [aggregation_of(i, p) for i, p in zip(out["indicator"], out["per"])]
+    return order_indicators(out)[cols]
+
+
+def order_indicators(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in catalogue order, then no period before periods, achieved before planned."""
+    order = {k: i for i, k in enumerate(indicator_codes())}
+    rank = frame["indicator"].astype("object").map(order).fillna(len(order))
+    keys = ["_rank", "unit"] + (["per"] if "per" in frame else []) \
+        + (["status"] if "status" in frame else [])
+    return frame.assign(_rank=rank.to_numpy()).sort_values(
+        keys, kind="stable", na_position="first").drop(columns="_rank").reset_index(drop=True)
+
+
+TOTAL_COLUMNS = ["status", "indicator", "per", "unit", "rule", "value", "low", "qualifier",
+                 "facts", "counted"]
 
 
 def totals_by_status(claims: pd.DataFrame) -> pd.DataFrame:
-    """Per (status, kind, unit) of the additive kinds: value, qualifier, number of facts (rules
-    1–5). Columns: status, kind, unit, value, qualifier, facts; kinds in labels.yaml order."""
-    # group every kind, then keep the additive ones: cheaper than filtering a million rows first
-    out = _sum_groups(distinct_facts(claims), ["status", "kind", "unit"])
-    out = _additive(out)
-    for col in ("status", "kind", "unit"):
-        out[col] = out[col].astype("object")
-    return _order_kinds(out)[["status", "kind", "unit", "value", "qualifier", "facts"]]
+    """Per (status, indicator, per, unit) (rules 1–5): the totals of sum and stock indicators and
+    the ranges of rates and shares. Columns: TOTAL_COLUMNS; `low` equals `value` for totals and
+    `counted` is the number of facts inside a total (a stock counts one per place)."""
+    sums = indicator_sums(claims, ["status"]).assign(per=None)
+    sums["low"] = sums["value"]
+    spreads = indicator_spreads(claims, ["status"])
+    spreads["counted"] = 0
+    frames = [f for f in (sums, spreads) if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=TOTAL_COLUMNS)
+    return order_indicators(pd.concat(frames, ignore_index=True))[TOTAL_COLUMNS]
 
 
-def totals_by_kind(claims: pd.DataFrame, status: str = "achieved",
-                   totals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per (kind, unit): value, qualifier and number of facts, for one status (rules 1–5).
-    Columns: kind, unit, value, qualifier, facts. Pass `totals` (from totals_by_status) to
-    reuse a computation."""
+def totals_by_indicator(claims: pd.DataFrame, status: str = "achieved",
+                        totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """totals_by_status for one status, without the status column. Pass `totals` (from
+    totals_by_status) to reuse a computation."""
     totals = totals_by_status(claims) if totals is None else totals
     part = totals[totals["status"] == status]
-    return part[["kind", "unit", "value", "qualifier", "facts"]].reset_index(drop=True)
+    return part[[c for c in TOTAL_COLUMNS if c != "status"]].reset_index(drop=True)
 
 
 def achieved_vs_planned(claims: pd.DataFrame, totals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per (kind, unit) the achieved and the planned totals side by side, never added together.
-    Columns: kind, unit, status, value, qualifier, facts; only kinds with a planned figure."""
+    """Per indicator total (sum or stock) that has a planned figure, the achieved and the planned
+    totals side by side, never added together. Columns: indicator, unit, status, value,
+    qualifier, facts."""
     totals = totals_by_status(claims) if totals is None else totals
-    planned = set(zip(*[totals.loc[totals["status"] == "planned", c] for c in ("kind", "unit")]))
-    keep = np.array([(k, u) in planned for k, u in zip(totals["kind"], totals["unit"])], dtype=bool)
-    both = totals[keep]
-    return _order_kinds(both)[["kind", "unit", "status", "value", "qualifier", "facts"]]
+    totals = totals[totals["rule"].isin(ADDITIVE).to_numpy()]
+    planned = set(zip(*[totals.loc[totals["status"] == "planned", c] for c in ("indicator", "unit")]))
+    keep = np.array([(k, u) in planned for k, u in zip(totals["indicator"], totals["unit"])],
+                    dtype=bool)
+    return order_indicators(totals[keep])[["indicator", "unit", "status", "value", "qualifier",
+                                           "facts"]]
 
 
 def leading_communities(claims: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The `n` communities with the largest achieved total of each additive kind.
+    """The `n` communities with the largest achieved total of each sum or stock indicator.
 
-    Columns: kind, unit, community, street, district, value, qualifier, facts, rank."""
+    Columns: indicator, unit, rule, community, street, district, value, qualifier, facts, rank."""
     facts = distinct_facts(claims)
     facts = facts[(facts["status"] == "achieved").to_numpy() & facts["community"].notna().to_numpy()]
-    facts = _additive(facts)
-    cols = ["kind", "unit", "community", "street", "district", "value", "qualifier", "facts", "rank"]
+    cols = ["indicator", "unit", "rule", "community", "street", "district", "value", "qualifier",
+            "facts", "rank"]
     if facts.empty:
         return pd.DataFrame(columns=cols)
     # a community name is unique within its street, not city-wide: group by the full place
-    sums = _sum_groups(facts.assign(street=facts["street"].astype("object").fillna(""),
-                                    district=facts["district"].astype("object").fillna("")),
-                       ["kind", "unit", "district", "street", "community"])
-    for col in ("kind", "unit", "district", "street", "community"):
-        sums[col] = sums[col].astype("object")
-    sums = sums.sort_values(["kind", "unit", "value", "community"],
+    facts = facts.assign(street=facts["street"].astype("object").fillna(""),
+                         district=facts["district"].astype("object").fillna(""))
+    sums = indicator_sums(facts, ["district", "street", "community"])
+    if sums.empty:
+        return pd.DataFrame(columns=cols)
+    sums = sums.sort_values(["indicator", "unit", "value", "community"],
                             ascending=[True, True, False, True], kind="stable")
-    sums["rank"] = sums.groupby(["kind", "unit"]).cumcount() + 1
+    sums["rank"] = sums.groupby(["indicator", "unit"]).cumcount() + 1
     top = sums[sums["rank"] <= n]
-    return _order_kinds(top)[cols]  # stable: keeps the value order inside each kind
+    return order_indicators(top)[cols]  # stable: keeps the value order inside each indicator
 
 
 def count_facts(claims: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -214,11 +358,21 @@ def count_facts(claims: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
-def district_programme_matrix(claims: pd.DataFrame) -> pd.DataFrame:
-    """Distinct facts per district (rows) × programme (columns); claims without a district
-    (city-wide figures) are left out, since they belong to no row."""
-    counts = count_facts(claims[claims["district"].notna().to_numpy()], ["district", "programme"])
-    if counts.empty:
+def district_programme_matrix(claims: pd.DataFrame, indicator: str | None = None) -> pd.DataFrame:
+    """District (rows) × programme (columns): distinct facts, or, for a sum or stock `indicator`,
+    its achieved total (rules 1–5); claims without a district (city-wide figures) are left out,
+    since they belong to no row."""
+    claims = claims[claims["district"].notna().to_numpy()]
+    if indicator is None:
+        counts = count_facts(claims, ["district", "programme"])
+        if counts.empty:
+            return pd.DataFrame()
+        return counts.pivot(index="district", columns="programme", values="facts").fillna(0) \
+            .astype("int64")
+    part = claims[(claims["indicator"] == indicator).to_numpy()
+                  & (claims["status"] == "achieved").to_numpy()]
+    sums = indicator_sums(part, ["district", "programme"])
+    if sums.empty:
         return pd.DataFrame()
-    return counts.pivot(index="district", columns="programme", values="facts").fillna(0) \
-        .astype("int64")
+    return sums.pivot_table(index="district", columns="programme", values="value",
+                            aggfunc="sum").fillna(0)

@@ -24,14 +24,15 @@ from .aggregate import distinct_facts, fact_keys
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
-CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "district", "street",
-               "community", "programme", "status", "period")
+CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "indicator", "per",
+               "district", "street", "community", "programme", "status", "period")
 PLACE = ("district", "street", "community")
 PLACE_SEP = "|"
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
 # text columns are most of the bytes, so figures are made from these alone.
-NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "fact_key", "place")
-READ_NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row")  # offsets: to sort in source order
+NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "evidence_start", "fact_key", "place")
+# offsets: to sort in source order, and (evidence_start) to tell the sentence of a mention
+READ_NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "evidence_start")
 TEXT_COLUMNS = tuple(c.name for c in TABLES["claims"] if c.name not in READ_NUMBER_COLUMNS)
 
 
