@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from loaders.synth import write_fixture
-from ui.aggregate import totals_by_kind
+from ui.aggregate import totals_by_indicator
 from ui.dataset import load_dataset
 from ui.formatting import format_quantity
 from ui.labels import kind_label
@@ -130,7 +130,7 @@ def test_default_deck_for_a_district(ds):
                                      Filters(kind=("person_times",))])
 def test_headline_figures_are_the_dashboards_totals(ds, filters):
     headline = build_deck(ds, filters, Deck(kinds=("headline",)), DAY)[0]
-    totals = totals_by_kind(scope_of(ds, filters).facts, "achieved")
+    totals = totals_by_indicator(scope_of(ds, filters).facts, "achieved")
     assert [(n.label, n.value) for n in headline.numbers] == [
         (kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier)) for r in totals.itertuples()]
 
