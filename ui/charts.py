@@ -122,15 +122,19 @@ def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
     groups = list(dict.fromkeys(zip(frame["indicator"], frame["unit"])))
     names = [f"{indicator_label(k)}（{unit_label(u)}）" for k, u in groups]
     fig = go.Figure()
+    # (indicator, unit) → status → (value, qualifier): plain lookups, one pass over the rows
+    pairs: dict = {}
+    for ind, unit, status, value, qual in zip(frame["indicator"], frame["unit"], frame["status"],
+                                               frame["value"], frame["qualifier"]):
+        pairs.setdefault((ind, unit), {})[status] = (float(value), qual)
     for status in ("planned", "achieved"):
         shares, labels = [], []
         for kind, unit in groups:
-            pair = frame[(frame["indicator"] == kind) & (frame["unit"] == unit)].set_index("status")
-            top = float(pair["value"].max()) or 1.0
-            if status in pair.index:
-                shares.append(float(pair.at[status, "value"]) / top)
-                labels.append(format_quantity(pair.at[status, "value"], unit,
-                                              pair.at[status, "qualifier"]))
+            pair = pairs[kind, unit]
+            top = max(v for v, _ in pair.values()) or 1.0
+            if status in pair:
+                shares.append(pair[status][0] / top)
+                labels.append(format_quantity(pair[status][0], unit, pair[status][1]))
             else:
                 shares.append(0.0)
                 labels.append("无")
