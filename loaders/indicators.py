@@ -74,6 +74,11 @@ def indicator_codes() -> tuple[str, ...]:
     return tuple(i.code for i in catalogue())
 
 
+def per_capita_rules() -> tuple[dict, ...]:
+    """(base, scale, label, indicators) of the per-capita figures (indicators.yaml per_capita)."""
+    return tuple(_data().get("per_capita") or ())
+
+
 def period_codes() -> tuple[str, ...]:
     return tuple(_data()["periods"])
 

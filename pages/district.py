@@ -1,4 +1,4 @@
-"""区县: drill down district → street → community; the leading communities of each kind and the
+"""区县: drill down district → street → community; the leading communities of each indicator and the
 initiatives of the chosen area."""
 import streamlit as st
 

@@ -137,6 +137,9 @@ def test_community_profile_from_url(fixture_store, monkeypatch):
     assert at.header[0].value == "玉林东路社区"
     assert any("王建国" in m.value for m in at.markdown)
     assert any('<mark class="claim-span">近2.1万人</mark>' in m.value for m in at.markdown)
+    # its population is known, so per-capita figures are offered, labelled with their base
+    per_1000 = {m.label: m.value for m in at.metric if m.label.startswith("每千人")}
+    assert per_1000 == {"每千人服务人次": "约200人次"}      # 4200余 ÷ 近21000 × 1000
 
 
 def test_explorer_search_and_evidence_escaping(fixture_store, monkeypatch):

@@ -5,7 +5,7 @@ import pytest
 
 from loaders.synth import write_fixture
 from ui.aggregate import (achieved_vs_planned, combine_qualifiers, count_facts, distinct_facts,
-                          district_programme_matrix, fact_keys, leading_communities,
+                          district_programme_matrix, fact_keys, leading_communities, per_capita,
                           totals_by_indicator, totals_by_status)
 from ui.dataset import load_dataset, prepare
 from ui.queries import Filters, scope_of
@@ -228,3 +228,15 @@ def test_leading_communities_take_one_stock_per_place():
             ("population", None, 9000, "person", "exact", "achieved", "乙社区", None, "b", 50)]
     top = leading_communities(_frame(rows))
     assert list(zip(top["community"], top["value"])) == [("乙社区", 9000), ("甲社区", 8500)]
+
+
+def test_per_capita_only_where_the_base_is_known():
+    rows = [("population", None, 8000, "person", "exact", "achieved", "甲社区", "2024", "a", 0),
+            ("volunteers", None, 60, "person", "at_least", "achieved", "甲社区", None, "a", 40),
+            ("households", None, 200, "household", "exact", "achieved", "甲社区", None, "a", 80),
+            ("households_served", None, 50, "household", "exact", "achieved", "甲社区", None, "a", 90)]
+    pc = per_capita(totals_by_indicator(_frame(rows)))
+    got = {(r.label, r.indicator): (round(r.value, 2), r.qualifier) for r in pc.itertuples()}
+    assert got == {("每千人", "volunteers"): (7.5, "approx"), ("每百户", "households_served"): (25.0, "exact")}
+    no_base = per_capita(totals_by_indicator(_frame(rows[1:2])))
+    assert no_base.empty

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders.indicators import AGGREGATIONS, aggregation_of, indicator_codes
+from loaders.indicators import AGGREGATIONS, aggregation_of, indicator_codes, per_capita_rules
 
 from .groups import Keys, last_per_group, reduce
 
@@ -339,3 +339,25 @@ def district_programme_matrix(claims: pd.DataFrame, indicator: str | None = None
         return pd.DataFrame()
     return sums.pivot_table(index="district", columns="programme", values="value",
                             aggfunc="sum").fillna(0)
+
+
+def per_capita(totals: pd.DataFrame) -> pd.DataFrame:
+    """Per-capita figures of one place from its totals (totals_by_indicator): where a base stock
+    (常住人口, 住户数) is known, each listed indicator ÷ base × scale (每千人志愿者人数), labelled
+    with the base. Columns: label, indicator, unit, value, qualifier, base, base_value, scale."""
+    cols = ["label", "indicator", "unit", "value", "qualifier", "base", "base_value", "scale"]
+    rows = []
+    plain = totals[totals["per"].isna().to_numpy() & totals["rule"].isin(ADDITIVE).to_numpy()]
+    found = {r.indicator: r for r in plain.itertuples()}
+    for rule in per_capita_rules():
+        base = found.get(rule["base"])
+        if base is None or not base.value:
+            continue
+        for code in rule["indicators"]:
+            r = found.get(code)
+            if r is None:
+                continue
+            qualifier = "exact" if r.qualifier == base.qualifier == "exact" else "approx"
+            rows.append((rule["label"], code, r.unit, r.value / base.value * rule["scale"],
+                         qualifier, rule["base"], base.value, rule["scale"]))
+    return pd.DataFrame(rows, columns=cols)

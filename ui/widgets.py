@@ -105,6 +105,24 @@ def indicator_totals(totals: pd.DataFrame, filters: Filters, status: str, column
                 claims_link(filters, f"{r.facts} 条依据", indicator=[r.indicator], status=[status])
 
 
+def per_capita_block(frame: pd.DataFrame, columns: int = 4) -> None:
+    """Per-capita figures (ui.aggregate.per_capita), in an expander that names their base: shown
+    only where the base is known, never mixed with the totals."""
+    if frame.empty:
+        return
+    bases = "、".join(dict.fromkeys(
+        f"{indicator_label(b)} {format_quantity(v, 'household' if b == 'households' else 'person')}"
+        for b, v in zip(frame["base"], frame["base_value"])))
+    with st.expander("按人口折算（每千人、每百户）"):
+        st.caption(f"以本社区已收录的{bases}为基数折算，仅供比较，不计入任何合计。")
+        cols = st.columns(columns)
+        for i, r in enumerate(frame.itertuples()):
+            cols[i % columns].metric(f"{r.label}{indicator_label(r.indicator)}",
+                                     format_quantity(r.value, r.unit, r.qualifier),
+                                     help=f"{indicator_label(r.indicator)} ÷ {indicator_label(r.base)}"
+                                          f" × {r.scale}。" + indicator_help(r.indicator))
+
+
 def evidence_html(row) -> str:
     return highlight_evidence(row["evidence"], row["text"], row.get("start"), row.get("end"),
                               row.get("evidence_start"))
