@@ -181,6 +181,24 @@ def assign_indicators(claims: list[dict]) -> None:
         c["indicator"], c["per"] = classify_in_text(ev, s, e, c["unit"], c.get("object"))
 
 
+def add_indicators(claims):
+    """A claims table written before claims had indicators (a batch of an older version), with
+    `indicator` and `per` read from each claim's sentence as new claims get them; a table that
+    has them is returned unchanged. Reading an old store thus never fails nor rewrites it."""
+    if "indicator" in claims.columns and "per" in claims.columns:
+        return claims
+    records = claims.astype(object).where(claims.notna(), None).to_dict("records")
+    for r in records:
+        for k in ("start", "end", "evidence_start"):
+            r[k] = None if r.get(k) is None else int(r[k])
+        if r.get("source_type") == "sheet":
+            r["indicator"], r["per"] = sheet_indicator(r["unit"], r.get("object"), None,
+                                                       r.get("evidence"))
+    assign_indicators([r for r in records if r.get("source_type") != "sheet"])
+    return claims.assign(indicator=[r["indicator"] for r in records],
+                         per=[r["per"] for r in records])
+
+
 def sheet_indicator(unit: str, obj: str | None, value_header: str | None,
                     evidence: str | None = None) -> tuple[str, str | None]:
     """A sheet row's indicator: its 指标/对象 cell, else the value column's header (参与人次 →

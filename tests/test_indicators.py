@@ -9,7 +9,7 @@ from loaders.extract import extract_text
 from loaders.indicators import (AGGREGATIONS, OTHER, by_code, catalogue, indicator_codes,
                                 sheet_indicator)
 from loaders.schema import UNITS
-from loaders.synth import make_synthetic
+from loaders.synth import make_synthetic, write_fixture
 from ui.aggregate import totals_by_indicator
 from ui.dataset import load_dataset
 from ui.formatting import format_total
@@ -148,3 +148,28 @@ def test_shipped_and_synthetic_claims_mostly_map_to_an_indicator(shipped):
     synthetic_share = (synthetic["indicator"] != OTHER).mean()
     assert shipped_share >= 0.9 and synthetic_share >= 0.9
     assert set(synthetic["indicator"]) <= set(by_code())
+
+
+def test_a_batch_from_before_indicators_is_read_with_them(tmp_path):
+    """A store written by an older version (claims without indicator/per) still opens: the
+    indicators are read from the sentences, as the loaders give them today; nothing is rewritten."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from loaders.store import load_tables
+
+    src = ROOT / "data" / "batches" / "default-seeds"
+    old = tmp_path / "batches" / "default-seeds"
+    shutil.copytree(src, old)
+    table = pq.read_table(old / "claims.parquet")
+    pq.write_table(table.drop_columns(["indicator", "per"]), old / "claims.parquet")
+    before = (old / "claims.parquet").read_bytes()
+    shipped = load_tables(ROOT / "data").claims
+    for claims in (load_tables(tmp_path).claims, load_dataset(tmp_path).claims):
+        assert list(claims["indicator"].astype(object)) == list(shipped["indicator"])
+        assert list(claims["per"].astype(object).fillna("")) == list(shipped["per"].fillna(""))
+    assert (old / "claims.parquet").read_bytes() == before
+    write_fixture(tmp_path)           # old and new batches side by side
+    mixed = load_dataset(tmp_path)
+    assert len(mixed.numbers) == len(shipped) + 12 and mixed.numbers["indicator"].notna().all()

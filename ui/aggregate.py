@@ -175,15 +175,6 @@ def _place_names(facts: pd.DataFrame) -> list[str]:
     return ["place"] if "place" in facts else ["district", "street", "community"]
 
 
-def latest_per_place(facts: pd.DataFrame, by=()) -> pd.DataFrame:
-    """Of stock facts, one per (*by, status, indicator, unit, place): the latest year, then the
-    largest value (rule 4)."""
-    keys = Keys.of(facts, [*by, "status", "indicator", "unit", *_place_names(facts)])
-    rows = np.arange(len(facts))
-    rows = last_per_group(keys, rows, _period_rank(facts, rows), facts["value"].to_numpy(dtype=float))
-    return facts.iloc[rows]
-
-
 def _indicator_table(facts: pd.DataFrame, by: list[str], spreads: bool) -> pd.DataFrame:
     """Per (*by, indicator, per, unit): sum and stock totals (rules 1, 4, 5) and, with
     `spreads`, the ranges of rates and shares. Columns: *by, indicator, per, unit, rule, value,
@@ -233,16 +224,6 @@ def indicator_sums(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if facts.empty:
         return pd.DataFrame(columns=cols)
     return order_indicators(_indicator_table(facts, by, spreads=False))[cols]
-
-
-def indicator_spreads(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per (*by, indicator, per, unit) the range of the rates and shares (rule 4): never added.
-    Columns: *by, indicator, per, unit, rule, value (highest), low (lowest), qualifier, facts."""
-    cols = [*by, "indicator", "per", "unit", "rule", "value", "low", "qualifier", "facts"]
-    if facts.empty:
-        return pd.DataFrame(columns=cols)
-    out = _indicator_table(facts, by, spreads=True)
-    return order_indicators(out[out["rule"].isin(SPREAD).to_numpy()])[cols]
 
 
 def order_indicators(frame: pd.DataFrame) -> pd.DataFrame:

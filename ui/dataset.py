@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from loaders.schema import TABLES, SchemaError, conform, empty_frame
+from loaders.indicators import add_indicators
+from loaders.schema import TABLES, SchemaError, arrow_schema, conform, empty_frame
 from loaders.store import list_batches, store_root
 
 from .aggregate import distinct_facts, fact_keys
@@ -143,8 +144,18 @@ def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
     folder whole to undone/, so what this dataset already holds of it stays readable there and
     the lazily read text columns still line up with the numbers read before."""
     for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
+        path = folder / f"{table}.parquet"
         try:
-            return pq.read_table(folder / f"{table}.parquet", columns=names,
+            if table == "claims" and "indicator" not in pq.read_schema(path).names:
+                # a batch of a version before indicators: read whole, indicators added on read
+                frame = add_indicators(pq.read_table(path).to_pandas())
+                arrow = pa.Table.from_pandas(frame[list(names)], preserve_index=False)
+                arrow = arrow.cast(pa.schema([arrow_schema(table).field(n) for n in names]))
+                for i, n in enumerate(names):   # the coded columns as the other batches give them
+                    if n in dictionary:
+                        arrow = arrow.set_column(i, n, arrow.column(n).dictionary_encode())
+                return arrow
+            return pq.read_table(path, columns=names,
                                  read_dictionary=[c for c in dictionary if c in names])
         except FileNotFoundError:
             continue
