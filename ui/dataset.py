@@ -26,7 +26,7 @@ from .aggregate import distinct_facts, fact_keys
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
 CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "indicator", "per",
-               "district", "street", "community", "programme", "status", "period")
+               "district", "street", "community", "programme", "status", "period", "place_confidence")
 PLACE = ("district", "street", "community")
 PLACE_SEP = "|"
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
@@ -146,19 +146,29 @@ def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
     for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
         path = folder / f"{table}.parquet"
         try:
-            if table == "claims" and "indicator" not in pq.read_schema(path).names:
+            have = set(pq.read_schema(path).names)
+            if table == "claims" and "indicator" not in have:
                 # a batch of a version before indicators: read whole, indicators added on read
                 frame = add_indicators(pq.read_table(path).to_pandas())
-                arrow = pa.Table.from_pandas(frame[list(names)], preserve_index=False)
-                arrow = arrow.cast(pa.schema([arrow_schema(table).field(n) for n in names]))
-                for i, n in enumerate(names):   # the coded columns as the other batches give them
+                keep = [n for n in names if n in frame.columns]
+                part = pa.Table.from_pandas(frame[keep], preserve_index=False)
+                part = part.cast(pa.schema([arrow_schema(table).field(n) for n in keep]))
+                for n in keep:   # the coded columns as the other batches give them
                     if n in dictionary:
-                        arrow = arrow.set_column(i, n, arrow.column(n).dictionary_encode())
-                return arrow
-            return pq.read_table(path, columns=names,
-                                 read_dictionary=[c for c in dictionary if c in names])
+                        part = part.set_column(part.schema.get_field_index(n), n,
+                                               part.column(n).dictionary_encode())
+                have = set(keep)
+            else:
+                part = pq.read_table(path, columns=[n for n in names if n in have],
+                                     read_dictionary=[c for c in dictionary if c in names and c in have])
         except FileNotFoundError:
             continue
+        # A batch written before a column was added (loaders.schema `added`) reads it as null.
+        types = {c.name: c.type for c in TABLES[table]}
+        for name in names:
+            if name not in have:
+                part = part.append_column(name, pa.nulls(part.num_rows, types[name]))
+        return part.select(list(names))
     return None   # a batch written without this table: it has no such rows
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..attribution import complete_places
 from ..indicators import sheet_indicators
 from ..schema import TABLES, conform, empty_frame
 from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _cell_text,
@@ -197,7 +198,8 @@ def _result(problems, claims, sheet, mapping, skipped) -> Validation:
         value_header = next((h for h, f in mapping.items() if f == "value"), None)
         columns["indicator"], columns["per"] = sheet_indicators(
             columns["unit"], columns["object"], columns["evidence"], value_header)
-    frame = conform("claims", pd.DataFrame(columns)) if claims else empty_frame("claims")
+    frame = (conform("claims", complete_places(pd.DataFrame(columns)))
+             if claims else empty_frame("claims"))
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")
     table = table.sort_values("行", kind="stable").reset_index(drop=True)
