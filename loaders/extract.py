@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .attribution import Attribution, rules as _place_rules
+from .indicators import assign_indicators
 from .places import Place
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
@@ -183,6 +184,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         if opener is None:
             places.end_sentence(here)
     out.communities = list(seen_communities.values())
+    assign_indicators(out.claims)
     _dedupe_initiatives(out)
     return out
 
@@ -209,8 +211,8 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def _full(places: Attribution, p: Place) -> Place:
     """A community mention with the street and district the gazetteer or the text gives it."""
-    got = places.place(p.end, p.start)
-    return Place(got.district, got.street, got.community or p.community, p.start, p.end)
+    district, street, community, _, _ = places.resolve(p)
+    return Place(district, street, community or p.community, p.start, p.end)
 
 
 def _counts_communities(text: str, end: int) -> bool:
