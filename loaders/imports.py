@@ -148,11 +148,15 @@ def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
 
 
 def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uploader: str,
-                   root=None, now: datetime | None = None) -> dict:
-    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch."""
+                   root=None, now: datetime | None = None, source: dict | None = None) -> dict:
+    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch.
+    `source` (a web page's title, site, date and url; pasted text's source) goes in the
+    manifest, and the dashboard shows it with the claims."""
     batch_id, time = new_batch_id(sha256, now)
     manifest = {"kind": "article", "file": name, "sha256": sha256, "uploader": uploader,
                 "time": time, "status": "committed"}
+    if source:
+        manifest["source"] = {k: str(v) for k, v in source.items() if v}
     _commit_new(sha256, batch_id, tables, manifest, root)
     return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
 
@@ -271,6 +275,7 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
             continue
         rows.loc[i, ["value", "unit", "kind", "qualifier"]] = [q.value, q.unit, q.kind,
                                                                q.qualifier]
+    _reclassify(rows, claims.reset_index(drop=True))
     for i in keep[keep].index:
         if not rows.at[i, "programme"]:
             problems.append(f"第 {i + 1} 行没有项目类型，请选择一个。")
@@ -282,6 +287,22 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
         problems.append(f"第 {i + 1} 行的区县“{rows.at[i, 'district'] or '（空）'}”不是你负责的区（市）县，"
                         "请改正或取消勾选。")
     return kept.reset_index(drop=True), problems
+
+
+def _reclassify(rows: pd.DataFrame, before: pd.DataFrame) -> None:
+    """A corrected unit or object can change what a figure measures: its indicator is read again
+    from its sentence (loaders.indicators)."""
+    from .indicators import assign_indicators
+
+    changed = ((rows["unit"].astype(object) != before["unit"].astype(object))
+               | (rows["object"].fillna("").astype(object) != before["object"].fillna("").astype(object)))
+    if not changed.any():
+        return
+    part = rows[changed.to_numpy()].astype(object).where(rows[changed.to_numpy()].notna(), None)
+    records = part.to_dict("records")
+    assign_indicators(records)
+    rows.loc[part.index, "indicator"] = [r["indicator"] for r in records]
+    rows.loc[part.index, "per"] = [r["per"] for r in records]
 
 
 def _mark_corrected_places(rows: pd.DataFrame, before: pd.DataFrame) -> None:

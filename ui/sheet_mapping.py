@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from loaders.imports import history, restrict_to_districts
+from loaders.indicators import indicator_codes, indicator_name
 from loaders.sheets import (CHOICES, FIELD_LABELS, FIELDS, apply_duplicate_choices, combine,
                             guess_mapping, header_label, header_unit, validate, value_columns)
-from loaders.sheets.indicator_hook import enabled as indicators_enabled
 from loaders.sheets.validation import Validation
 from loaders.store import load_tables
 
@@ -49,7 +49,6 @@ def describe(sheet) -> str:
 
 
 def _indicator_options() -> tuple[list[str], dict[str, str]]:
-    from loaders.indicators import indicator_codes, indicator_name  # only with the catalogue
     names = {indicator_name(c): c for c in indicator_codes()}
     return [AUTO, *names], names
 
@@ -80,9 +79,8 @@ def mapping_step(sheet) -> tuple[dict[str, str], dict[str, dict]]:
         "统计内容": st.column_config.TextColumn(
             "统计内容", help="这一列数量统计的是什么（如 参与人次、投入资金）；留空则取“指标”列"),
     }
-    options = names = None
-    if indicators_enabled():
-        options, names = _indicator_options()
+    options, names = _indicator_options()
+    if names:
         frame["指标（目录）"] = AUTO
         config["指标（目录）"] = st.column_config.SelectboxColumn(
             "指标（目录）", options=options, required=True,
