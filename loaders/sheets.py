@@ -956,11 +956,10 @@ def _result(problems, claims, sheet, mapping, skipped) -> Validation:
 
 
 def problems_xlsx(problems: pd.DataFrame) -> bytes:
-    """The problem table as an .xlsx download."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        problems.to_excel(xw, sheet_name="问题", index=False)
-    return buf.getvalue()
+    """The problem table as an .xlsx download, through the one neutralising writer (the 值 column
+    holds what the user typed, "=HYPERLINK(…)" included)."""
+    from .exports import to_xlsx_bytes
+    return to_xlsx_bytes(problems, sheet_name="问题")
 
 
 def sheet_tables(sheet: Sheet, result: Validation, batch_id: str) -> dict[str, pd.DataFrame]:

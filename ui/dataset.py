@@ -27,7 +27,7 @@ from .aggregate import distinct_facts, fact_keys
 CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "district", "street",
                "community", "programme", "status", "period")
 PLACE = ("district", "street", "community")
-PLACE_SEP = "|"
+PLACE_SEP = "\x1f"   # the unit separator: no name typed or read from a file holds it
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
 # text columns are most of the bytes, so figures are made from these alone.
 NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "fact_key", "place")

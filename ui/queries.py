@@ -372,7 +372,7 @@ def community_key(district, street, community) -> str:
 
 
 def split_community_key(key: str) -> tuple[str | None, str | None, str]:
-    district, street, community = key.split("|")
+    district, street, community = key.split("|", 2)   # a community name may itself hold "|"
     return district or None, street or None, community
 
 
