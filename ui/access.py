@@ -13,6 +13,7 @@ import streamlit as st
 
 from .accounts import (Account, AccountsError, account_for_email, districts_label, load_accounts,
                        sign_in)
+from .markup import md
 
 SESSION_KEY = "signed_in_account"
 FAILURES_KEY = "sign_in_failures"
@@ -53,7 +54,7 @@ def current_access() -> Access:
     account = _signed_in(accounts)
     if account is None:
         return VIEWER
-    st.success(f"已登录：{account.name}（可导入和撤销：{districts_label(account)}）",
+    st.success(f"已登录：{md(account.name)}（可导入和撤销：{districts_label(account)}）",
                icon=":material/verified_user:")
     if st.button("退出登录", key="sign_out"):
         st.session_state.pop(SESSION_KEY, None)
@@ -73,7 +74,7 @@ def _signed_in(accounts: list[Account]) -> Account | None:
             account = account_for_email(accounts, st.user.get("email"))
             if account:
                 return account
-            st.warning(f"{st.user.get('email')} 没有组织者权限，只能查看。需要导入数据请联系管理员。")
+            st.warning(f"{md(st.user.get('email'))} 没有组织者权限，只能查看。需要导入数据请联系管理员。")
         else:
             st.button("使用统一身份登录", on_click=st.login, icon=":material/login:")
     if any(a.username for a in accounts):

@@ -8,6 +8,7 @@ import streamlit as st
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
 from .formatting import format_count, format_quantity, highlight_evidence
+from .markup import md
 from .labels import kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, document_info
@@ -44,7 +45,7 @@ def open_page(title: str, intro: str) -> tuple[Dataset, Filters]:
         st.stop()
     active = describe_filters(filters)
     if active:
-        st.markdown(f":material/filter_alt: **当前筛选** {active}")
+        st.markdown(f":material/filter_alt: **当前筛选** {md(active)}")
     return ds, filters
 
 
@@ -98,18 +99,18 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     place = " · ".join(str(x) for x in (row.get("district"), row.get("street"),
                                         row.get("community")) if isinstance(x, str)) or "全市"
     figure = format_quantity(row["value"], row["unit"], row["qualifier"])
-    st.markdown(f"**{figure}**　{kind_label(row['kind'])} · {qualifier_label(row['qualifier'])} · "
-                f"{status_label(row['status'])} · {place}")
+    st.markdown(f"**{md(figure)}**　{kind_label(row['kind'])} · {qualifier_label(row['qualifier'])} · "
+                f"{status_label(row['status'])} · {md(place)}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
     title = doc.get("title")
-    source = f"《{title}》" if isinstance(title, str) and title else ""
+    source = f"《{md(title)}》" if isinstance(title, str) and title else ""
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
-    st.caption(f"来源：{row['doc']} {source}（{kind}，{where}）")
+    st.caption(f"来源：{md(row['doc'])} {source}（{kind}，{where}）")
     when = batch.get("time", "")
     who = batch.get("uploader", "")
-    st.caption(f"导入批次：{row['batch_id']}"
-               + (f"，{who}" if isinstance(who, str) and who else "")
+    st.caption(f"导入批次：{md(row['batch_id'])}"
+               + (f"，{md(who)}" if isinstance(who, str) and who else "")
                + (f"，{str(when)[:16].replace('T', ' ')}" if when else ""))
 
 
