@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import json
 import shutil
@@ -114,6 +115,9 @@ def _import_sheet(path: Path, args, root, known_claims) -> int:
 def _import_article(path: Path, args, root) -> int:
     doc = read_document(path, max_bytes=args.max_bytes)  # a bad file fails before any write
     tables = tables_of([(doc, extract_document(doc))], "")
+    if not len(tables["claims"]):   # an empty batch would only block this file later
+        raise LoaderError("文章里没有识别出任何数字，没有导入。请确认文章写有“服务居民3000余人次”"
+                          "这样的数字；只有名单或图片的材料请改用表格上传。", path=str(path))
     manifest = commit_article(path.name, doc.sha256, tables, args.uploader, root)
     print(f"{path}：已导入为批次 {manifest['batch_id']}（" +
           "，".join(f"{k} {v} 行" for k, v in manifest["rows"].items()) + "）")
@@ -177,3 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+    except OSError as err:   # anything the store could not write; no traceback for the user
+        full = err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        print("错误：" + ("磁盘空间不足，" if full else f"读写文件失败（{err.strerror or err}），")
+              + "这次没有写入任何数据，已有的数据没有受影响；请" + ("清理磁盘空间" if full else
+              "检查磁盘空间和文件夹权限") + "后重试。", file=sys.stderr)
+        return 2

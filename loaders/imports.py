@@ -135,7 +135,11 @@ def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
 
 def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uploader: str,
                    root=None, now: datetime | None = None) -> dict:
-    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch."""
+    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch; refused
+    when they hold nothing (an empty batch would only block a later upload of the same file)."""
+    if not any(len(tables.get(t, ())) for t in ("claims", "communities", "initiatives")):
+        raise LoaderError(f"“{name}”里没有可以导入的数字、社区或特色项目，没有导入；"
+                          "请确认文章内容，或改用表格上传。", path=name)
     batch_id, time = new_batch_id(sha256, now)
     manifest = {"kind": "article", "file": name, "sha256": sha256, "uploader": uploader,
                 "time": time, "status": "committed"}

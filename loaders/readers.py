@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass
 
 from loaders.errors import LoaderError
@@ -37,12 +38,24 @@ class Document:
 
 
 def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str) -> bytes:
-    """A file's bytes, its size checked first so a huge file is never loaded; Chinese errors
-    for a missing file, a folder, no permission. `what` names the expected file (文章, 表格)."""
+    """A file's bytes, its size checked first so a huge file is never loaded, and read with a cap
+    (a file growing meanwhile is still refused); only a regular file: a device (/dev/zero never
+    ends) or a FIFO (waits for a writer) is refused before it is read. Chinese errors for a
+    missing file, a folder, no permission. `what` names the expected file (文章, 表格)."""
     try:
-        _check_size(os.stat(path).st_size, max_bytes, label)
-        with open(path, "rb") as f:
-            return f.read()
+        if not stat.S_ISREG(os.stat(path).st_mode):    # stat, unlike open, never blocks
+            if os.path.isdir(path):
+                raise IsADirectoryError
+            raise LoaderError(f"不是普通文件（是设备、管道或套接字），请选择保存在磁盘上的{what}文件。",
+                              path=label)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+                raise LoaderError(f"不是普通文件，请选择保存在磁盘上的{what}文件。", path=label)
+            _check_size(os.fstat(fd).st_size, max_bytes, label)
+            data = f.read(max_bytes + 1)
+        _check_size(len(data), max_bytes, label)
+        return data
     except FileNotFoundError:
         raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
     except IsADirectoryError:

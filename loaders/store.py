@@ -12,6 +12,7 @@ when that process is gone, and any such folder once it is STALE_AFTER old. A bat
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -26,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import LoaderError
 from .schema import TABLES, arrow_schema, conform, empty_frame
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
@@ -35,6 +37,7 @@ TMP_PREFIX = ".tmp-"
 # A commit's temporary folder untouched this long belongs to a dead process: even a 200 000-row
 # batch is written in seconds.
 STALE_AFTER = 15 * 60
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 _OWNER = re.compile(r"-p(\d+)@([A-Za-z0-9.]*)-[a-z0-9_]+$")   # …-p<pid>@<host>-<random>
 
 
@@ -54,6 +57,14 @@ class Tables:
 
 class BatchExistsError(FileExistsError):
     pass
+
+
+class StoreFullError(LoaderError):
+    """The disk (or the user's quota) is full: nothing was written, the temporary folder is gone."""
+
+    def __init__(self, root: Path):
+        super().__init__(f"磁盘空间不足，这次没有写入任何数据（已有的数据没有受影响）。请清理 {root} "
+                         "所在磁盘的空间（或请管理员扩容）后重试。")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -139,6 +150,8 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
         shutil.rmtree(tmp, ignore_errors=True)
         if final.exists():
             raise BatchExistsError(f"批次 {batch_id} 已存在") from err
+        if err.errno in _FULL:
+            raise StoreFullError(root) from None
         raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -251,4 +264,4 @@ def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
-           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]
+           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "StoreFullError", "TABLES"]

@@ -227,8 +227,11 @@ def _commit(write) -> None:
     except BatchExistsError:
         st.error("刚好有人同时导入了同一个文件，这次没有写入。请刷新页面查看导入记录。")
         return
+    except LoaderError as err:   # a full disk, an article with nothing to import
+        st.error(md(err), icon=":material/error:")
+        return
     except OSError as err:
-        st.error(f"写入失败，已导入的数据没有受影响：{err}。请检查磁盘空间后重试。")
+        st.error(f"写入失败，已导入的数据没有受影响：{md(err.strerror or err)}。请检查磁盘空间后重试。")
         return
     st.session_state["last_commit"] = manifest
     _start_over()
