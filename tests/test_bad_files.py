@@ -333,3 +333,52 @@ def test_a_one_line_csv_is_refused_at_once_with_the_right_message(body, words):
         read_sheet(body(), "one-line.csv")
     assert_says_what_to_do(str(err.value), words)
     assert "field larger" not in str(err.value) and "只有表头" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- articles (.docx)
+
+def docx_repack(extra: dict) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(word_document())) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            z.writestr(item, zin.read(item))
+        for name, body in extra.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+def test_a_docx_unpacking_to_far_more_than_an_article_is_refused():
+    from loaders.readers import read_bytes
+    data = docx_repack({"word/media/padding.bin": b"\x00" * 3_000_000})
+    assert len(data) < 100_000
+    with pytest.raises(LoaderError) as err:
+        read_bytes(data, "bomb.docx", max_unpacked=1_000_000)
+    assert_says_what_to_do(str(err.value), "解压后太大")
+
+
+def test_a_docx_bomb_is_refused_by_the_command_line_with_the_default_limit(store, tmp_path,
+                                                                          capsys, monkeypatch):
+    """The default limit applies to `python -m loaders import` (made small here, so the test
+    does not build a file of hundreds of megabytes)."""
+    from loaders import readers
+    monkeypatch.setattr(readers, "DEFAULT_MAX_UNPACKED", 1_000_000)
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(docx_repack({"word/document2.xml": b"<w/>" * 1_000_000}))
+    before = store_hashes(store)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert_says_what_to_do(capsys.readouterr().err, "解压后太大")
+    assert store_hashes(store) == before
+
+
+def test_an_encrypted_docx_says_it_has_a_password(store, tmp_path, capsys):
+    from loaders.readers import read_bytes
+    data = OLE + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 200
+    with pytest.raises(LoaderError) as err:
+        read_bytes(data, "locked.docx")
+    assert_says_what_to_do(str(err.value), "密码")
+    assert "旧版" not in str(err.value)
+    path = tmp_path / "locked.docx"
+    path.write_bytes(data)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert "密码" in capsys.readouterr().err
