@@ -26,7 +26,7 @@ from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
 from .markup import md
 from .navigation import page_exists
-from .state import current_signature
+from .state import current_dataset, current_signature
 from .queries import claims_table
 
 NOT_IMPORTED = "（不导入）"
@@ -157,6 +157,11 @@ def mapping_step(sheet) -> dict[str, str]:
             if label in by_label}
 
 
+def _known_places() -> pd.DataFrame:
+    """Every (district, street, community) of the store: where an organiser's rows are checked."""
+    return current_dataset().places
+
+
 def _validated(sheet, mapping: dict, access: Access):
     """validate, remembered per file, mapping, store version and uploader's districts."""
     key = (sheet.sha256, tuple(sorted(mapping.items())), access.districts,
@@ -167,7 +172,7 @@ def _validated(sheet, mapping: dict, access: Access):
     with st.spinner("正在逐行检查……"):
         result = validate(sheet, mapping, known=load_tables().claims)
         if access.can_write:
-            result = restrict_to_districts(result, access.districts)
+            result = restrict_to_districts(result, access.districts, _known_places())
     st.session_state["validation"] = (key, result)
     return result
 
@@ -328,15 +333,15 @@ def article_step(upload: Upload, access: Access) -> None:
     problems: list[str] = []
     out = dict(tables)
     if reviewed is not None:
-        out["claims"], p = apply_claim_review(claims, reviewed, access.districts)
+        out["claims"], p = apply_claim_review(claims, reviewed, access.districts, _known_places())
         problems += p
     if rev_comm is not None:
         out["communities"], p = apply_keep(communities, rev_comm, COMMUNITY_COLUMNS, "社区表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
     if rev_init is not None:
         out["initiatives"], p = apply_keep(initiatives, rev_init, INITIATIVE_COLUMNS, "特色项目表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
 
     st.subheader("3. 导入")
