@@ -24,6 +24,10 @@ DEFAULT_BATCH = "default-seeds"
 # The shipped data carries a fixed time so that `build` gives the same bytes on every machine.
 DEFAULT_TIME = "2026-01-01T00:00:00+08:00"
 
+# The command line writes to the store directly, with the rights of whoever can run it there.
+ADMIN_NOTE = ("注意：命令行导入供管理员使用，可以写入任何区县的数据，不检查账号和区县权限；"
+              "--uploader 只是记录在批次里的名字。组织者请在看板的「数据上传」页登录后导入。")
+
 CLAIM_FIELDS = ("doc", "text", "start", "end", "value", "unit", "kind", "qualifier", "object",
                 "district", "street", "community", "programme", "status", "period", "evidence")
 
@@ -126,6 +130,7 @@ def _import_article(path: Path, args, root) -> int:
 
 def cmd_import(args) -> int:
     """The upload page's checks and commit, file by file: each file is one batch or nothing."""
+    print(ADMIN_NOTE, file=sys.stderr)
     root = store_root(args.data)
     code = 0
     for path in _articles(args.files):
@@ -158,10 +163,12 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", default=str(DEFAULT_SEEDS))
     b.add_argument("--data", default=None, help="store folder (default: data/)")
     b.set_defaults(func=cmd_build)
-    i = sub.add_parser("import", help="import files as new batches")
+    i = sub.add_parser("import", help="import files as new batches (for administrators: no account "
+                       "or district check)", description=ADMIN_NOTE)
     i.add_argument("files", nargs="+")
     i.add_argument("--data", default=None)
-    i.add_argument("--uploader", default="命令行")
+    i.add_argument("--uploader", default="命令行",
+                   help="the name recorded as the batches' uploader; not an account, grants nothing")
     i.add_argument("--valid-only", action="store_true", help="import only the rows without errors")
     i.add_argument("--max-rows", type=int, default=max_upload_rows(),
                    help="row limit of one sheet (default $DASHBOARD_MAX_ROWS or 200000)")
