@@ -1,7 +1,6 @@
 """How numbers and evidence read on screen: 万/亿 magnitudes, qualifiers, highlighted spans."""
 from __future__ import annotations
 
-import html
 import math
 
 from .labels import qualifier_affixes, unit_label
