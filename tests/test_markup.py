@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.store import commit_batch
 from loaders.synth import make_fixture_tables
-from ui.markup import html_text, md
+from ui.markup import JOINER, html_text, md
 from ui.navigation import PAGES, UPLOAD_PAGE, page_exists
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -21,13 +21,13 @@ BOLD = "**bold**"
 TAG = "<img src=http://evil.example/b.png>"
 LINK = "[点我](http://evil.example/c)"
 PAYLOADS = [IMAGE, BOLD, TAG, LINK, "# 标题\n- 列表", ":red[红色]", "$x^2$", "a\\*b", "培华路社区",
-            "1. 第一", "- 列表", "=== ", "  +1"]
+            "1. 第一", "- 列表", "=== ", "  +1", "见 www.evil.example 或 a@evil.example"]
 # what must never reach a markdown body unescaped
 RAW = [IMAGE, BOLD, "<img", LINK, "](http", "evil.example/a.png)"]
 
 
 def unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text).replace(JOINER, "")
 
 
 @pytest.mark.parametrize("text", PAYLOADS)
@@ -37,10 +37,11 @@ def test_md_is_literal_and_exact(text):
     # every markdown character is preceded by a backslash, so nothing is left to interpret
     assert not re.search(r"(?<!\\)[*_\[\]()!<>`|~$]", out.replace("\\\\", "")), out
     assert not re.match(r"\s*([#+\-=]|\d+[.)])", out), out
+    assert not re.search(r"(?i)https?://|www\.|\w@", out.replace("\\", "")), out
 
 
 def test_html_text_escapes_tags_quotes_and_markdown():
-    assert html.unescape(html_text(TAG + '"\n' + IMAGE)) == TAG + '"\n' + IMAGE
+    assert html.unescape(html_text(TAG + '"\n' + IMAGE)).replace(JOINER, "") == TAG + '"\n' + IMAGE
     assert "<" not in html_text(TAG) and '"' not in html_text('"')
     assert not re.search(r"[!\[\]()*\n]", html_text(IMAGE + BOLD + "\n\n# x"))
     assert html_text(None) == "" and html_text(float("nan")) == ""
@@ -59,7 +60,7 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     t["communities"]["title"] = TAG
     t["initiatives"]["name"] = TAG
     t["initiatives"]["evidence"] = f"{IMAGE}打造{TAG}。"
-    t["documents"]["title"] = "# 标题 " + BOLD
+    t["documents"]["title"] = "# 标题 " + BOLD + " www.evil.example/d a@evil.example"
     t["claims"]["object"] = BOLD
     return t
 
