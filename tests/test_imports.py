@@ -240,3 +240,17 @@ def test_a_sheet_row_of_another_districts_community_is_an_error():
     problem = mine.problems.iloc[-1]
     assert (problem["列"], problem["值"]) == ("社区", "培华路社区") and "成华区" in problem["问题"]
     assert len(restrict_to_districts(result, ("锦江区",)).valid_claims) == 1   # a new community
+
+
+def test_article_review_shows_and_records_place_corrections():
+    _, tables = article_tables()
+    claims = tables["claims"]
+    review = claims_for_review(claims)
+    assert review["place_note"].notna().all()          # why each figure sits where it does
+    review["community"] = review["community"].astype("object")
+    review.loc[1, "community"] = "芯瑞社区"
+    kept, problems = apply_claim_review(claims, review)
+    assert problems == []
+    assert kept.loc[1, "place_rule"] == "corrected" and kept.loc[1, "place_confidence"] == "high"
+    assert "芯瑞社区" in kept.loc[1, "place_note"]
+    assert kept.loc[0, "place_rule"] != "corrected"    # untouched rows keep their own rule

@@ -8,8 +8,8 @@ import streamlit as st
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
 from .formatting import format_count, format_quantity, highlight_evidence
+from .labels import confidence_label, kind_label, qualifier_label, source_type_label, status_label
 from .markup import md
-from .labels import kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, document_info
 from .state import current_dataset
@@ -106,6 +106,9 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     title = doc.get("title")
     source = f"《{md(title)}》" if isinstance(title, str) and title else ""
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
+    note = row.get("place_note")
+    if isinstance(note, str) and note:
+        st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
     st.caption(f"来源：{md(row['doc'])} {source}（{kind}，{where}）")
     when = batch.get("time", "")
     who = batch.get("uploader", "")

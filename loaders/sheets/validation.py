@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..attribution import complete_places
 from ..schema import TABLES, conform, empty_frame
 from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _cell_text,
                     _no_gc)
@@ -189,7 +190,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
 def _result(problems, claims, sheet, mapping, skipped) -> Validation:
     names = [c.name for c in TABLES["claims"]]
     # claims are row tuples in schema order; built column by column, which pandas does faster
-    frame = (conform("claims", pd.DataFrame(dict(zip(names, map(list, zip(*claims))))))
+    frame = (conform("claims", complete_places(pd.DataFrame(dict(zip(names, map(list, zip(*claims)))))))
              if claims else empty_frame("claims"))
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")
