@@ -232,13 +232,13 @@ def test_relabelling_a_community_row_is_refused():
 
 
 def test_a_sheet_row_of_another_districts_community_is_an_error():
-    sheet, result = checked_sheet([row_with(区县="锦江区", 街道="", 社区名称="培华路社区")])
+    sheet, result = checked_sheet([row_with(区县="锦江区", 街道="", 社区名称="云杉坪社区")])
     assert len(result.valid_claims) == 1
-    store = pd.DataFrame({"district": ["成华区"], "street": ["猛追湾街道"], "community": ["培华路社区"]})
+    store = pd.DataFrame({"district": ["成华区"], "street": ["猛追湾街道"], "community": ["云杉坪社区"]})
     mine = restrict_to_districts(result, ("锦江区",), known=store)
     assert mine.valid_claims.empty
     problem = mine.problems.iloc[-1]
-    assert (problem["列"], problem["值"]) == ("社区", "培华路社区") and "成华区" in problem["问题"]
+    assert (problem["列"], problem["值"]) == ("社区", "云杉坪社区") and "成华区" in problem["问题"]
     assert len(restrict_to_districts(result, ("锦江区",)).valid_claims) == 1   # a new community
 
 
