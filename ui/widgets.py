@@ -13,6 +13,7 @@ from .labels import (confidence_label, indicator_help, indicator_label, qualifie
 from .markup import md
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, document_info
+from .sources import source_caption
 from .state import current_dataset
 
 QUALIFIER_NOTES = {
@@ -150,6 +151,8 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     if isinstance(note, str) and note:
         st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
     st.caption(f"来源：{md(row['doc'])} {source}（{kind}，{where}）")
+    if origin := source_caption(batch.get("source")):
+        st.caption(f"原文出处：{origin}")
     when = batch.get("time", "")
     who = batch.get("uploader", "")
     st.caption(f"导入批次：{md(row['batch_id'])}"
