@@ -3,7 +3,7 @@ with the figure highlighted, its source and its batch; the rows download as CSV 
 import streamlit as st
 
 from ui import widgets
-from ui.exports import to_csv_bytes, to_xlsx_bytes
+from loaders.exports import to_csv_bytes, to_xlsx_bytes
 from ui.formatting import format_count
 from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
 

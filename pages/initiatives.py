@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import widgets
 from ui.formatting import highlight_evidence
+from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (community_key, community_key_label, initiatives_table, scope_of,
                         search_initiatives)
@@ -38,11 +39,11 @@ if not rows:
 else:
     r = table.iloc[rows[0]]
     with st.container(border=True):
-        st.markdown(f"### {r['项目名称']}")
+        st.markdown(f"### {md(r['项目名称'])}")
         st.markdown(f'<div class="evidence">{highlight_evidence(r["依据原句"], r["项目名称"])}</div>',
                     unsafe_allow_html=True)
-        st.caption(f"{r['项目类型']} · {r['状态']} · 来源：{r['来源']}")
+        st.caption(f"{md(r['项目类型'])} · {md(r['状态'])} · 来源：{md(r['来源'])}")
         if isinstance(r["社区"], str):
             key = community_key(r["区县"], r["街道"], r["社区"])
-            st.page_link(COMMUNITY_PAGE, label=f"前往「{r['社区']}」的社区档案",
+            st.page_link(COMMUNITY_PAGE, label=f"前往「{md(r['社区'])}」的社区档案",
                          icon=":material/badge:", query_params={"profile": community_key_label(key)})

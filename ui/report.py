@@ -5,12 +5,12 @@ on a machine without one. Everything from the data is escaped: uploaded files ar
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .charts import FONT
+from .markup import html_text
 from .slides import Number, Slide, deck_sources, limit, quotations, slide_label
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
@@ -56,7 +56,7 @@ section.deck-slide { --s: 1.1; background: white; border-radius: .6rem; padding:
 
 
 def _e(text) -> str:
-    return html.escape("" if text is None else str(text))
+    return html_text(text)
 
 
 def numbers_html(numbers: list[Number]) -> str:

@@ -16,15 +16,11 @@ from loaders.sheets.validation import Validation
 from loaders.store import load_tables
 
 from .access import Access
+from .markup import md
+from .state import current_dataset
 
 NOT_IMPORTED = "（不导入）"
 AUTO = "（自动）"
-
-
-def _plain(text: str) -> str:
-    """A file's own text (sheet names, titles) made inert where it meets markdown."""
-    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join("\\" + ch if ch in "\\`*_[](){}#+-.!|~$:" else ch for ch in out)
 
 
 def _samples(sheet, column: int, n: int = 3) -> str:
@@ -36,14 +32,14 @@ def describe(sheet) -> str:
     """One line on what was found: sheet, header rows, title and what it states."""
     rows = sheet.header_rows or (sheet.header_row,)
     where = (f"第 {rows[0]}–{rows[-1]} 行（两行表头）" if len(rows) > 1 else f"第 {rows[0]} 行")
-    parts = [f"工作表“{_plain(sheet.sheet_name)}”" if sheet.sheet_name else f"编码 {sheet.encoding}",
+    parts = [f"工作表“{md(sheet.sheet_name)}”" if sheet.sheet_name else f"编码 {sheet.encoding}",
              f"表头在{where}", f"共 {len(sheet.rows):,} 行数据"]
     ctx = sheet.context or {}
     if sheet.titles:
-        said = [_plain(ctx[k]) for k in ("district", "street", "community") if ctx.get(k)]
+        said = [md(ctx[k]) for k in ("district", "street", "community") if ctx.get(k)]
         said += [f"{ctx['period']}年"] if ctx.get("period") else []
-        said += [f"单位 {_plain(ctx['unit'])}"] if ctx.get("unit") else []
-        title = _plain("；".join(t for _, t in sheet.titles))
+        said += [f"单位 {md(ctx['unit'])}"] if ctx.get("unit") else []
+        title = md("；".join(t for _, t in sheet.titles))
         parts.append(f"表题“{title}”" + (f"（没有填写的行按：{'、'.join(said)}）" if said else ""))
     return "，".join(parts) + "。"
 
@@ -115,7 +111,7 @@ def _validated(sheet, mapping: dict, overrides: dict, access: Access) -> Validat
     with st.spinner("正在逐行检查……"):
         result = validate(sheet, mapping, known=load_tables().claims, overrides=overrides)
         if access.can_write:
-            result = restrict_to_districts(result, access.districts)
+            result = restrict_to_districts(result, access.districts, current_dataset().places)
     st.session_state[slot] = (key, result)
     return result
 
@@ -124,7 +120,7 @@ def check_sheets(sheets, access: Access) -> tuple[object, Validation]:
     """Every sheet's mapping (a tab each when the workbook has several) and check, as one
     result; and the sheet to record the batch under (its name lists the sheets read)."""
     results = []
-    tabs = st.tabs([f"工作表“{_plain(s.sheet_name)}”" for s in sheets]) if len(sheets) > 1 else [None]
+    tabs = st.tabs([f"工作表“{md(s.sheet_name)}”" for s in sheets]) if len(sheets) > 1 else [None]
     for sheet, tab in zip(sheets, tabs):
         if tab is None:
             mapping, overrides = mapping_step(sheet)

@@ -24,9 +24,10 @@ from loaders.template import make_template
 from . import sources
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
+from .markup import md
 from .navigation import page_exists
 from .sheet_mapping import check_sheets, describe, duplicates_step
-from .state import current_signature
+from .state import current_dataset, current_signature
 from .queries import claims_table
 
 FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
@@ -103,7 +104,7 @@ def choose_file() -> Upload | None:
                 tables = tables_of([(doc, extract_document(doc))], "")
             upload = Upload(file.file_id, name, "article", doc.sha256, tables=tables, doc=doc)
     except LoaderError as err:
-        st.error(f"没有导入“{name}”：{err}", icon=":material/error:")
+        st.error(f"没有导入“{md(name)}”：{md(err)}", icon=":material/error:")
         st.session_state.pop("upload", None)
         return None
     st.session_state["upload"] = upload
@@ -142,9 +143,9 @@ def already_imported(upload: Upload) -> bool:
     imported = _imported(upload.sha256, current_signature())
     if imported is None:
         return False
-    st.warning(f"这个文件已经导入过：{imported.time[:16].replace('T', ' ')} 由 "
-               f"{imported.uploader or '（未知）'} 导入为批次 {imported.batch_id}"
-               f"（当时的文件名：{imported.file}）。内容完全相同，不再重复导入；"
+    st.warning(f"这个文件已经导入过：{md(imported.time[:16].replace('T', ' '))} 由 "
+               f"{md(imported.uploader) or '（未知）'} 导入为批次 {md(imported.batch_id)}"
+               f"（当时的文件名：{md(imported.file)}）。内容完全相同，不再重复导入；"
                "如果要更正数据，请在下方导入记录中撤销那个批次后再上传改好的文件。",
                icon=":material/content_copy:")
     return True
@@ -153,9 +154,14 @@ def already_imported(upload: Upload) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Spreadsheets
 
+def _known_places() -> pd.DataFrame:
+    """Every (district, street, community) of the store: where an organiser's rows are checked."""
+    return current_dataset().places
+
+
 def sheet_step(upload: Upload, access: Access) -> None:
     sheets = upload.sheets or [upload.sheet]
-    st.markdown(f"**{upload.name}**：" + (describe(sheets[0]) if len(sheets) == 1 else
+    st.markdown(f"**{md(upload.name)}**：" + (describe(sheets[0]) if len(sheets) == 1 else
                                           f"{len(sheets)} 个工作表有数据，每个都会检查并一起导入。"))
     st.subheader("2. 核对列的对应关系")
     sheet, result = check_sheets(sheets, access)
@@ -202,13 +208,16 @@ def _commit(write) -> None:
         with st.spinner("正在写入……"):
             manifest = write()
     except AlreadyImportedError as err:
-        st.warning(str(err), icon=":material/content_copy:")
+        st.warning(md(err), icon=":material/content_copy:")
         return
     except BatchExistsError:
         st.error("刚好有人同时导入了同一个文件，这次没有写入。请刷新页面查看导入记录。")
         return
+    except LoaderError as err:   # a full disk, an article with nothing to import
+        st.error(md(err), icon=":material/error:")
+        return
     except OSError as err:
-        st.error(f"写入失败，已导入的数据没有受影响：{err}。请检查磁盘空间后重试。")
+        st.error(f"写入失败，已导入的数据没有受影响：{md(err.strerror or err)}。请检查磁盘空间后重试。")
         return
     st.session_state["last_commit"] = manifest
     _start_over()
@@ -226,7 +235,7 @@ def commit_notice() -> None:
         parts.append(f"社区 {rows['communities']} 个")
     if rows.get("initiatives"):
         parts.append(f"特色项目 {rows['initiatives']} 个")
-    st.success(f"已导入“{manifest['file']}”：{'，'.join(parts)}（批次 {manifest['batch_id']}）。"
+    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}（批次 {md(manifest['batch_id'])}）。"
                "看板已经更新。", icon=":material/task_alt:")
     if page_exists("pages/overview.py"):
         st.page_link("pages/overview.py", label="在总览中查看这一批数据", icon=":material/dashboard:",
@@ -289,7 +298,7 @@ def article_step(upload: Upload, access: Access) -> None:
     tables = upload.tables
     claims, communities = tables["claims"], tables["communities"]
     initiatives = tables["initiatives"]
-    st.markdown(f"**{upload.name}**：识别出数据 {len(claims)} 条、社区 {len(communities)} 个、"
+    st.markdown(f"**{md(upload.name)}**：识别出数据 {len(claims)} 条、社区 {len(communities)} 个、"
                 f"特色项目 {len(initiatives)} 个。")
     if source := sources.source_caption(getattr(upload.doc, "meta", None)):
         st.caption(f"来源：{source}")
@@ -314,20 +323,20 @@ def article_step(upload: Upload, access: Access) -> None:
     problems: list[str] = []
     out = dict(tables)
     if reviewed is not None:
-        out["claims"], p = apply_claim_review(claims, reviewed, access.districts)
+        out["claims"], p = apply_claim_review(claims, reviewed, access.districts, _known_places())
         problems += p
     if rev_comm is not None:
         out["communities"], p = apply_keep(communities, rev_comm, COMMUNITY_COLUMNS, "社区表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
     if rev_init is not None:
         out["initiatives"], p = apply_keep(initiatives, rev_init, INITIATIVE_COLUMNS, "特色项目表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
 
     st.subheader("3. 导入")
     if problems:
-        st.error("请先处理这些问题：\n\n" + "\n".join(f"- {p}" for p in problems),
+        st.error("请先处理这些问题：\n\n" + "\n".join(f"- {md(p)}" for p in problems),
                  icon=":material/error:")
         return
     if not (len(out["claims"]) or len(out["communities"]) or len(out["initiatives"])):
@@ -393,7 +402,7 @@ def undone_step(access: Access) -> None:
             try:
                 restore(folder)
             except AlreadyImportedError as err:
-                st.warning(f"不能恢复：{err}", icon=":material/content_copy:")
+                st.warning(f"不能恢复：{md(err)}", icon=":material/content_copy:")
                 return
             except (FileNotFoundError, BatchExistsError):
                 st.warning("这一批已经恢复了（可能是别人刚刚恢复的）。")
@@ -406,11 +415,11 @@ def undone_step(access: Access) -> None:
 def undo_notice() -> None:
     label = st.session_state.pop("last_undo", None)
     if label:
-        st.success(f"已撤销“{label}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
+        st.success(f"已撤销“{md(label)}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
                    icon=":material/undo:")
     label = st.session_state.pop("last_restore", None)
     if label:
-        st.success(f"已恢复“{label}”，看板已更新。", icon=":material/restore:")
+        st.success(f"已恢复“{md(label)}”，看板已更新。", icon=":material/restore:")
 
 
 __all__ = ["choose_file", "template_download", "already_imported", "sheet_step", "article_step",

@@ -10,6 +10,7 @@ from .filters import current_filters, describe_filters, filters_to_query
 from .formatting import format_count, format_quantity, format_total, highlight_evidence
 from .labels import (confidence_label, indicator_help, indicator_label, qualifier_label,
                      source_type_label, status_label)
+from .markup import md
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, document_info
 from .sources import source_caption
@@ -46,7 +47,7 @@ def open_page(title: str, intro: str) -> tuple[Dataset, Filters]:
         st.stop()
     active = describe_filters(filters)
     if active:
-        st.markdown(f":material/filter_alt: **当前筛选** {active}")
+        st.markdown(f":material/filter_alt: **当前筛选** {md(active)}")
     return ds, filters
 
 
@@ -138,24 +139,24 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
                                         row.get("community")) if isinstance(x, str)) or "全市"
     figure = format_quantity(row["value"], row["unit"], row["qualifier"])
     per = row.get("per") if isinstance(row.get("per"), str) else None
-    st.markdown(f"**{figure}**　{indicator_label(row['indicator'], per)} · "
+    st.markdown(f"**{md(figure)}**　{indicator_label(row['indicator'], per)} · "
                 f"{qualifier_label(row['qualifier'])} · "
-                f"{status_label(row['status'])} · {place}")
+                f"{status_label(row['status'])} · {md(place)}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
     title = doc.get("title")
-    source = f"《{title}》" if isinstance(title, str) and title else ""
+    source = f"《{md(title)}》" if isinstance(title, str) and title else ""
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
     note = row.get("place_note")
     if isinstance(note, str) and note:
-        st.caption(f"地点依据：{note}（{confidence_label(str(row.get('place_confidence')))}）")
-    st.caption(f"来源：{row['doc']} {source}（{kind}，{where}）")
+        st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
+    st.caption(f"来源：{md(row['doc'])} {source}（{kind}，{where}）")
     if origin := source_caption(batch.get("source")):
         st.caption(f"原文出处：{origin}")
     when = batch.get("time", "")
     who = batch.get("uploader", "")
-    st.caption(f"导入批次：{row['batch_id']}"
-               + (f"，{who}" if isinstance(who, str) and who else "")
+    st.caption(f"导入批次：{md(row['batch_id'])}"
+               + (f"，{md(who)}" if isinstance(who, str) and who else "")
                + (f"，{str(when)[:16].replace('T', ' ')}" if when else ""))
 
 
