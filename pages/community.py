@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import widgets
+from ui import links, widgets
 from ui.aggregate import totals_by_kind
 from ui.formatting import format_count
 from ui.labels import programme_label
@@ -21,6 +21,7 @@ if not choices:
     widgets.nothing_in_scope("社区")
     st.stop()
 
+links.adopt("profile", choices, community_key_label)
 key = st.selectbox("选择社区", choices, key="profile", bind="query-params",
                    format_func=community_key_label,
                    help="列表随左侧的区县、街道等筛选缩小；可输入社区名称查找。")

@@ -2,7 +2,7 @@
 with the figure highlighted, its source and its batch; the rows download as CSV or XLSX."""
 import streamlit as st
 
-from ui import widgets
+from ui import links, widgets
 from ui.exports import to_csv_bytes, to_xlsx_bytes
 from ui.formatting import format_count
 from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
@@ -15,6 +15,8 @@ TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "�
 ds, filters = widgets.open_page(
     "数据明细", "每一条数字及其原文出处。点选一行即可查看原句（数字已标出）、来源文件和导入批次。")
 
+links.adopt("q", None)          # a link to the evidence of a figure starts without a search
+links.adopt("sort", SORTS, lambda k: SORTS[k][0], default=next(iter(SORTS)))
 left, right = st.columns([3, 2])
 query = left.text_input("搜索", key="q", bind="query-params",
                         placeholder="原文、对象、社区、街道、来源……多个词用空格分开")

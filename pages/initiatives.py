@@ -2,7 +2,8 @@
 programme, each linked to its community and its source."""
 import streamlit as st
 
-from ui import widgets
+from ui import links, widgets
+from ui.filters import filters_to_query
 from ui.formatting import highlight_evidence
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (community_key, community_key_label, initiatives_table, scope_of,
@@ -11,6 +12,7 @@ from ui.queries import (community_key, community_key_label, initiatives_table, s
 ds, filters = widgets.open_page(
     "特色项目", "各社区打造的特色项目与品牌，交流考察时最常被问到。点选一行查看出处并前往社区档案。")
 scope = scope_of(ds, filters)
+links.adopt("iq", None)
 query = st.text_input("搜索项目", key="iq", bind="query-params",
                       placeholder="项目名称、社区、街道、项目类型……")
 found = search_initiatives(scope.initiatives, query)
@@ -45,4 +47,5 @@ else:
         if isinstance(r["社区"], str):
             key = community_key(r["区县"], r["街道"], r["社区"])
             st.page_link(COMMUNITY_PAGE, label=f"前往「{r['社区']}」的社区档案",
-                         icon=":material/badge:", query_params={"profile": community_key_label(key)})
+                         icon=":material/badge:", query_params={**filters_to_query(filters),
+                                       "profile": community_key_label(key)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .dataset import Dataset
+from .links import adopt
 from .queries import Filters, code_options, option_label, place_options
 
 # key (query parameter) → sidebar label; the order is the order in the sidebar
@@ -56,6 +57,7 @@ def render_filters(ds: Dataset) -> Filters:
         st.markdown("#### 筛选")
         for name, label in FILTER_LABELS.items():
             options = _options(ds, name)
+            adopt(name, options, lambda v, n=name: option_label(n, v), multi=True)
             _keep_valid(name, options)
             st.multiselect(label, options, key=name, bind="query-params",
                            format_func=lambda v, n=name: option_label(n, v),

@@ -193,3 +193,97 @@ def shot_dir() -> Path:
     return folder
 
 
+
+
+# ---- a person's hands: real mouse clicks and key presses on what the page shows -----------------
+
+# The centre of the first element matching a CSS selector whose text contains `text` (any text
+# when empty), scrolled into view first; null when there is none or it is hidden.
+_LOCATE = """((sel, text, nth) => {
+  const hits = [...document.querySelectorAll(sel)].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (!text || (e.innerText || e.textContent || '').includes(text));
+  });
+  const e = hits[nth];
+  if (!e) return null;
+  e.scrollIntoView({block: 'center', inline: 'center'});
+  const r = e.getBoundingClientRect();
+  return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2,
+                         text: (e.innerText || '').slice(0, 200)});
+})(%s, %s, %d)"""
+
+
+async def evaluate(dt: "DevTools", expression: str):
+    """The value of a JavaScript expression in the page."""
+    result = await dt.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                           awaitPromise=True)
+    return result["result"].get("value")
+
+
+async def locate(dt: "DevTools", selector: str, text: str = "", nth: int = 0,
+                 timeout: float = 20) -> dict:
+    """Where an element is on screen (waiting for it to appear); fails when it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await evaluate(dt, _LOCATE % (json.dumps(selector), json.dumps(text), nth))
+        if found:
+            await asyncio.sleep(0.2)   # let the scroll finish, then measure again
+            return json.loads(await evaluate(
+                dt, _LOCATE % (json.dumps(selector), json.dumps(text), nth)) or found)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing on the page matches {selector!r} with {text!r}")
+        await asyncio.sleep(0.3)
+
+
+async def mouse_click(dt: "DevTools", x: float, y: float) -> None:
+    """A left click at page coordinates, as the mouse sends it: move, press, release."""
+    await dt.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    for kind in ("mousePressed", "mouseReleased"):
+        await dt.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                      buttons=1 if kind == "mousePressed" else 0, clickCount=1)
+
+
+async def click(dt: "DevTools", selector: str, text: str = "", nth: int = 0) -> dict:
+    """Click the element as a person does (scroll to it, press the mouse on its centre)."""
+    where = await locate(dt, selector, text, nth)
+    await mouse_click(dt, where["x"], where["y"])
+    return where
+
+
+KEYS = {"Escape": 27, "ArrowLeft": 37, "ArrowRight": 39, "Enter": 13, "ArrowDown": 40}
+
+
+async def press(dt: "DevTools", key: str) -> None:
+    """Press and release one key (focus stays where the page has it)."""
+    code = KEYS[key]
+    for kind in ("rawKeyDown", "keyUp"):
+        await dt.call("Input.dispatchKeyEvent", type=kind, key=key, code=key,
+                      windowsVirtualKeyCode=code, nativeVirtualKeyCode=code)
+
+
+async def type_text(dt: "DevTools", text: str) -> None:
+    await dt.call("Input.insertText", text=text)
+
+
+async def wait_until(dt: "DevTools", expression: str, timeout: float = 30) -> None:
+    """Wait until a JavaScript condition holds in the page."""
+    deadline = time.monotonic() + timeout
+    while not await evaluate(dt, expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never satisfied {expression}")
+        await asyncio.sleep(0.3)
+
+
+async def sidebar_filter(dt: "DevTools", label: str) -> list[str]:
+    """The values the sidebar multiselect labelled `label` shows (empty: it says 全部)."""
+    return json.loads(await evaluate(dt, """((label) => {
+      const box = [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')]
+        .find(e => (e.querySelector('label') || {}).innerText === label);
+      if (!box) return 'null';
+      const shown = box.querySelector('.react-aria-ComboBox') || box;
+      return JSON.stringify([...shown.querySelectorAll('[data-tag]')].map(t => t.innerText.trim()));
+    })(%s)""" % json.dumps(label)))
+
+
+async def url(dt: "DevTools") -> str:
+    return await evaluate(dt, "location.href")
