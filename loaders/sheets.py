@@ -505,6 +505,27 @@ class _Places:
         self.communities: dict[str, set] = {}
         for community, street in self._pairs(known, "community", "street"):
             self.communities.setdefault(community, set()).add(street)
+        # where each known community is: suggestions look in the row's street, then its district
+        self.in_street: dict[str, set] = {}
+        self.in_district: dict[str, set] = {}
+        if known is not None and "community" in known and "district" in known:
+            for c, st, d in known[["community", "street", "district"]].astype(object) \
+                    .dropna(subset=["community"]).drop_duplicates().itertuples(index=False):
+                if isinstance(st, str) and st:
+                    self.in_street.setdefault(st, set()).add(c)
+                if isinstance(d, str) and d:
+                    self.in_district.setdefault(d, set()).add(c)
+
+    def similar_communities(self, community: str, district, street) -> list[str]:
+        """Known communities with a name like `community`: those of the row's street first, then
+        of its district, then anywhere (培华路社区 in 成华区 is not offered one in 彭州市 while
+        its own district has a close name)."""
+        for pool in (self.in_street.get(street) if street else None,
+                     self.in_district.get(district) if district else None, self.communities):
+            close = _nearest(community, pool) if pool else []
+            if close:
+                return close
+        return []
 
     @staticmethod
     def _col(frame, name):
@@ -660,7 +681,7 @@ def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, d
                 problem(hr, h, "", "表头里没有这一列", "请重新选择列的对应关系。")
             continue
         if f in col:
-            problem(hr, h, f, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
+            problem(hr, h, h, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
                     "请只保留一列对应该字段。", NOTE)
             continue
         col[f] = sheet.headers.index(h)
@@ -733,7 +754,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
             if found:
                 problems += ((r, *p) for p in found)
         if tc:
-            community, found = communities[tc]
+            community, found = communities[tc, district, street]
             if found:
                 problems += ((r, *p) for p in found)
             if street and (found := community_streets[community, street]):
@@ -831,7 +852,8 @@ class _RowRules:
             district = owners[0]
         return street, district, ()
 
-    def _community(self, community):
+    def _community(self, key):
+        community, district, street = key
         places, h = self.places, self.header_of["community"]
         found = []
         if community not in places.communities:
@@ -841,7 +863,7 @@ class _RowRules:
                               "如不是同一个社区，请填写社区全称。", NOTE))
                 community = alt
             else:
-                close = _nearest(community, places.communities)
+                close = places.similar_communities(community, district, street)
                 if close:
                     found.append((h, community, "已有数据中没有这个社区，但有名称相近的社区",
                                   f"是否应为：{'、'.join(close)}？如确为新社区可忽略此提醒。", NOTE))

@@ -3,6 +3,7 @@ extraction, see the problems, commit, and the batch history with undo. The check
 itself is loaders' (sheets, pipeline, imports), shared with `python -m loaders import`."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -54,7 +55,6 @@ def _start_over() -> None:
     """Clear the file chooser and the session's upload (after a commit, or on request)."""
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("upload", None)
-    st.session_state.pop("undo_choice", None)   # offer the newest batch first again
 
 
 @st.cache_data(show_spinner=False)
@@ -356,12 +356,32 @@ def _batch_labels(table: pd.DataFrame) -> list[str]:
     return [f"{f}（{t}，{n} 条）" for f, t, n in zip(table["文件"], table["时间"], table["数据条数"])]
 
 
+def _undo(batch: str, label: str, default: bool) -> None:
+    """Callback of the undo button, bound to the batch its confirmation names (args are fixed
+    when the button is drawn, next to that confirmation): undoes that batch only, and only when
+    its own confirmations are ticked."""
+    if not st.session_state.get(f"undo_confirm_{batch}"):
+        return
+    if default and not st.session_state.get(f"undo_default_{batch}"):
+        return
+    try:
+        undo_batch(batch)
+    except FileNotFoundError:
+        st.session_state["undo_gone"] = label
+        return
+    st.session_state["last_undo"] = label
+
+
 def history_step(access: Access) -> None:
     table = history()
+    gone = st.session_state.pop("undo_gone", None)
+    if gone:
+        st.warning(f"“{gone}”已经被撤销了（可能是别人刚刚撤销的）。")
     if not len(table):
         st.info("还没有导入记录。")
         return
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 360))
+    st.dataframe(table.drop(columns=["批次"]), hide_index=True,
+                 height=min(38 + 35 * len(table), 360))
     if not access.can_write:
         return
     undoable = _undoable(tuple(table["批次"]), access.districts, current_signature())
@@ -369,17 +389,23 @@ def history_step(access: Access) -> None:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
     labels = dict(zip(table["批次"], _batch_labels(table)))
-    batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, key="undo_choice")
-    confirm = st.checkbox(f"确认撤销“{labels[batch]}”：这一批的数据将从看板移除",
+    kinds = dict(zip(table["批次"], table["类型"]))
+    # the chooser is a new widget whenever the list changes (a commit, an undo), so it never
+    # shows one batch while holding another; nothing is chosen until the person chooses
+    digest = hashlib.sha1("|".join(undoable).encode()).hexdigest()[:10]
+    batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, index=None,
+                         placeholder="选择要撤销的批次", key=f"undo_choice_{digest}")
+    if batch is None:
+        return
+    label, default = labels[batch], kinds[batch] == "默认数据"
+    confirm = st.checkbox(f"确认撤销“{label}”：这一批的数据将从看板移除",
                           key=f"undo_confirm_{batch}")
-    if st.button("撤销这一批", disabled=not confirm, icon=":material/undo:", key="undo_button"):
-        try:
-            undo_batch(batch)
-        except FileNotFoundError:
-            st.warning("这一批已经被撤销了（可能是别人刚刚撤销的）。")
-            return
-        st.session_state["last_undo"] = labels[batch]
-        st.rerun()
+    sure = True
+    if default:
+        sure = st.checkbox("这是看板自带的默认数据：撤销后总览等页面将没有这些数据。我确认要撤销默认数据",
+                           key=f"undo_default_{batch}")
+    st.button(f"撤销“{label}”", disabled=not (confirm and sure), icon=":material/undo:",
+              key=f"undo_button_{batch}", on_click=_undo, args=(batch, label, default))
 
 
 def undone_step(access: Access) -> None:

@@ -2,6 +2,8 @@
 figures, links to the evidence, evidence cards."""
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from .filters import current_filters, describe_filters, filters_to_query
 from .formatting import format_count, format_quantity, highlight_evidence
 from .labels import kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
-from .queries import Filters, ScopeCounts, batch_info, document_info
+from .queries import Filters, ScopeCounts, batch_labels, doc_labels, document_info
 from .state import current_dataset
 
 QUALIFIER_NOTES = {
@@ -93,7 +95,6 @@ def evidence_html(row) -> str:
 def evidence_card(ds: Dataset, row: pd.Series) -> None:
     """One claim with its sentence (the figure highlighted), its source and its batch."""
     doc = document_info(ds, row["doc"])
-    batch = batch_info(ds, row["batch_id"])
     st.markdown(f'<div class="evidence">{evidence_html(row)}</div>', unsafe_allow_html=True)
     place = " · ".join(str(x) for x in (row.get("district"), row.get("street"),
                                         row.get("community")) if isinstance(x, str)) or "全市"
@@ -102,15 +103,12 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
                 f"{status_label(row['status'])} · {place}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
-    title = doc.get("title")
-    source = f"《{title}》" if isinstance(title, str) and title else ""
+    # the document by its title, its file name on hover; the batch by file, uploader and date
+    name = html.escape(doc_labels(ds).get(row["doc"], str(row["doc"])))
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
-    st.caption(f"来源：{row['doc']} {source}（{kind}，{where}）")
-    when = batch.get("time", "")
-    who = batch.get("uploader", "")
-    st.caption(f"导入批次：{row['batch_id']}"
-               + (f"，{who}" if isinstance(who, str) and who else "")
-               + (f"，{str(when)[:16].replace('T', ' ')}" if when else ""))
+    st.caption(f'来源：<span title="{html.escape(str(row["doc"]))}">{name}</span>（{kind}，{where}）',
+               unsafe_allow_html=True)
+    st.caption(f"导入批次：{batch_labels(ds).get(row['batch_id'], '未知')}")
 
 
 def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height="auto"):
