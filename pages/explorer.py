@@ -5,7 +5,9 @@ import streamlit as st
 from ui import links, widgets
 from ui.exports import to_csv_bytes, to_xlsx_bytes
 from ui.formatting import format_count
-from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
+from ui.formatting import blank_missing
+from ui.queries import (SORTS, apply_filters, claims_table, doc_labels, search_claims,
+                        sort_claims)
 
 SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit
@@ -35,12 +37,12 @@ if rows.empty:
 
 ordered = sort_claims(rows, how)
 shown = ds.claim_rows(ordered.index[:SHOWN_ROWS])
-table = claims_table(shown)
+table = claims_table(shown, doc_labels(ds))
 st.caption(f"共 {format_count(len(ordered))} 条（未去重，每次提及一行）"
            + (f"，表格显示前 {SHOWN_ROWS} 条，下载包含全部" if len(ordered) > SHOWN_ROWS else ""))
 
 event = st.dataframe(
-    table[TABLE_COLUMNS], key="claims_table", on_select="rerun", selection_mode="single-row",
+    blank_missing(table[TABLE_COLUMNS]), key="claims_table", on_select="rerun", selection_mode="single-row",
     hide_index=True, height=420,
     column_config={"原文": st.column_config.TextColumn(width="small"),
                    "数值": st.column_config.TextColumn(width="small")})

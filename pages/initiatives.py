@@ -4,9 +4,9 @@ import streamlit as st
 
 from ui import links, widgets
 from ui.filters import filters_to_query
-from ui.formatting import highlight_evidence
+from ui.formatting import blank_missing, highlight_evidence
 from ui.navigation import COMMUNITY_PAGE
-from ui.queries import (community_key, community_key_label, initiatives_table, scope_of,
+from ui.queries import (community_key, community_key_label, doc_labels, initiatives_table, scope_of,
                         search_initiatives)
 
 ds, filters = widgets.open_page(
@@ -16,7 +16,7 @@ links.adopt("iq", None)
 query = st.text_input("搜索项目", key="iq", bind="query-params",
                       placeholder="项目名称、社区、街道、项目类型……")
 found = search_initiatives(scope.initiatives, query)
-table = initiatives_table(found)
+table = initiatives_table(found, doc_labels(ds))
 if table.empty:
     widgets.nothing_in_scope("特色项目")
     st.stop()
@@ -32,7 +32,7 @@ by_programme.bar_chart(table["项目类型"].value_counts(), horizontal=True, co
                        height=max(160, 28 * table["项目类型"].nunique()))
 
 st.subheader(f"项目目录（{len(table)} 个）")
-event = st.dataframe(table.drop(columns=["依据原句"]), key="initiative_table", on_select="rerun",
+event = st.dataframe(blank_missing(table.drop(columns=["依据原句"])), key="initiative_table", on_select="rerun",
                      selection_mode="single-row", hide_index=True, width="stretch")
 rows = event.selection.rows if event is not None else []
 if not rows:

@@ -13,6 +13,7 @@ from loaders.store import list_batches, load_tables
 from tests.test_imports import ARTICLE
 from tests.test_sheets import GOOD, HEADERS, row_with, xlsx_bytes
 from ui.accounts import hash_password
+from ui.queries import describe_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard.py"
@@ -88,7 +89,8 @@ def test_sheet_problems_then_commit_the_valid_rows(store, monkeypatch):
 
     # the dashboard shows it at once: the overview filtered to the new batch
     overview = AppTest.from_file(str(APP), default_timeout=60)
-    overview.query_params["batch"] = new["batch_id"]
+    # the URL names the batch as the sidebar does: file, uploader and date, never its id
+    overview.query_params["batch"] = describe_batch(new["file"], new["uploader"], new["time"])
     overview.run()
     assert not overview.exception
     assert {m.label: m.value for m in overview.metric}["数据条数"] == "2"
@@ -96,7 +98,8 @@ def test_sheet_problems_then_commit_the_valid_rows(store, monkeypatch):
 
     # the same file again is recognised and offers no commit
     at = upload(open_upload(store, monkeypatch), "三季度（副本）.xlsx", SHEET)
-    assert "已经导入过" in texts(at.warning) and new["batch_id"] in texts(at.warning)
+    assert "已经导入过" in texts(at.warning) and "三季度.xlsx" in texts(at.warning)
+    assert new["batch_id"] not in texts(at.warning)
     assert not [b for b in at.button if b.key == "commit_sheet"]
 
 

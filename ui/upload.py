@@ -25,9 +25,11 @@ from loaders.template import make_template
 
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
+from .filters import filter_label
+from .formatting import blank_missing
 from .navigation import page_exists
 from .state import current_signature
-from .queries import claims_table
+from .queries import DEFAULT_DATA, claims_table
 
 NOT_IMPORTED = "（不导入）"
 # .xls, .et and .ods are taken too, so that the reader can say how to convert them (the
@@ -121,7 +123,7 @@ def already_imported(upload: Upload) -> bool:
     if imported is None:
         return False
     st.warning(f"这个文件已经导入过：{imported.time[:16].replace('T', ' ')} 由 "
-               f"{imported.uploader or '（未知）'} 导入为批次 {imported.batch_id}"
+               f"{imported.uploader or '（未知）'} 导入"
                f"（当时的文件名：{imported.file}）。内容完全相同，不再重复导入；"
                "如果要更正数据，请在下方导入记录中撤销那个批次后再上传改好的文件。",
                icon=":material/content_copy:")
@@ -193,7 +195,7 @@ def sheet_step(upload: Upload, access: Access) -> None:
         st.caption(f"模板里的示例行（{result.rows_skipped} 行）已跳过。")
     if len(result.problems):
         st.markdown("**问题清单**（行号与 Excel 中一致；“错误”的行不会导入，“提醒”的行会导入）")
-        st.dataframe(result.problems, hide_index=True, height=min(38 + 35 * len(result.problems), 400),
+        st.dataframe(blank_missing(result.problems), hide_index=True, height=min(38 + 35 * len(result.problems), 400),
                      column_config={"级别": st.column_config.TextColumn(width="small")})
         st.download_button("下载问题清单（.xlsx）", problems_xlsx(result.problems),
                            file_name=f"问题清单_{os.path.splitext(upload.name)[0]}.xlsx",
@@ -202,7 +204,8 @@ def sheet_step(upload: Upload, access: Access) -> None:
         st.success("没有发现问题。", icon=":material/check_circle:")
     if len(result.valid_claims):
         st.markdown(f"**将导入的数据预览**（前 {min(PREVIEW_ROWS, len(result.valid_claims))} 行）")
-        preview = claims_table(result.valid_claims.head(PREVIEW_ROWS))
+        preview = blank_missing(claims_table(result.valid_claims.head(PREVIEW_ROWS))
+                                .drop(columns=["批次", "编号"]))
         st.dataframe(preview, hide_index=True, height=min(38 + 35 * len(preview), 400))
 
     st.subheader("4. 导入")
@@ -245,11 +248,11 @@ def commit_notice() -> None:
         parts.append(f"社区 {rows['communities']} 个")
     if rows.get("initiatives"):
         parts.append(f"特色项目 {rows['initiatives']} 个")
-    st.success(f"已导入“{manifest['file']}”：{'，'.join(parts)}（批次 {manifest['batch_id']}）。"
-               "看板已经更新。", icon=":material/task_alt:")
+    st.success(f"已导入“{manifest['file']}”：{'，'.join(parts)}。看板已经更新。",
+               icon=":material/task_alt:")
     if page_exists("pages/overview.py"):
         st.page_link("pages/overview.py", label="在总览中查看这一批数据", icon=":material/dashboard:",
-                     query_params={"batch": manifest["batch_id"]})
+                     query_params={"batch": [filter_label("batch", manifest["batch_id"])]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +356,8 @@ def article_step(upload: Upload, access: Access) -> None:
 # History and undo
 
 def _batch_labels(table: pd.DataFrame) -> list[str]:
-    return [f"{f}（{t}，{n} 条）" for f, t, n in zip(table["文件"], table["时间"], table["数据条数"])]
+    return [f"{DEFAULT_DATA}（{n} 条）" if k == "默认数据" else f"{f}（{t}，{n} 条）"
+            for f, t, n, k in zip(table["文件"], table["时间"], table["数据条数"], table["类型"])]
 
 
 def _undo(batch: str, label: str, default: bool) -> None:

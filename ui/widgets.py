@@ -9,7 +9,7 @@ import streamlit as st
 
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
-from .formatting import format_count, format_quantity, highlight_evidence
+from .formatting import blank_missing, format_count, format_quantity, highlight_evidence
 from .labels import kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_labels, doc_labels, document_info
@@ -119,7 +119,7 @@ def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height
         if rows:
             on_pick(values[rows[0]])
 
-    return st.dataframe(frame, key=key, on_select=_picked, selection_mode="single-row",
+    return st.dataframe(blank_missing(frame), key=key, on_select=_picked, selection_mode="single-row",
                         hide_index=True, height=height)
 
 
@@ -137,7 +137,7 @@ def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
                 st.markdown(f"**{kind_label(kind)}**")
                 st.dataframe(pd.DataFrame({
                     "名次": part["rank"].astype(int), "社区": part["community"],
-                    "街道": part["street"].replace("", None),
+                    "街道": part["street"].fillna(""),
                     "合计": [format_quantity(v, unit, q)
                            for v, q in zip(part["value"], part["qualifier"])]}),
                     hide_index=True, width="stretch")
@@ -147,8 +147,9 @@ def initiatives_block(initiatives: pd.DataFrame, empty_text: str) -> None:
     """The initiatives of a scope as a table (the evidence column stays on the 特色项目 page)."""
     from .queries import initiatives_table
 
-    table = initiatives_table(initiatives)
+    table = initiatives_table(initiatives, doc_labels(current_dataset()))
     if table.empty:
         st.caption(empty_text)
     else:
-        st.dataframe(table.drop(columns=["依据原句"]), hide_index=True, width="stretch")
+        st.dataframe(blank_missing(table.drop(columns=["依据原句"])), hide_index=True,
+                     width="stretch")

@@ -14,6 +14,7 @@ from loaders.store import list_batches
 from tests.browser.harness import (CHROMIUM_MISSING, ROOT, new_tab, running_chromium,
                                    running_dashboard, screenshot, settle, shoot, shot_dir)
 from tests.test_upload_page import SHEET
+from ui.queries import describe_batch
 
 pytestmark = CHROMIUM_MISSING
 
@@ -71,7 +72,8 @@ def test_upload_commit_history_overview(store, tmp_path):
         assert "三季度台账.xlsx" in committed["text"]                       # the history
         batch = list_batches(store).iloc[-1]
         assert batch["file"] == "三季度台账.xlsx" and batch["rows"]["claims"] == 2
-        query = urllib.parse.urlencode({"batch": batch["batch_id"]})
+        query = urllib.parse.urlencode(
+            {"batch": describe_batch(batch["file"], batch["uploader"], batch["time"])})
         info = shoot(port, f"{base}/overview?{query}", out / "upload-overview.png")
         assert not info["exceptions"]
         assert "4200余人次" in info["text"]                                 # 3000余 + 1,200
