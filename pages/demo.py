@@ -211,7 +211,7 @@ if not present:
                     pictures = deck_images(signature, _slides=slides)
                 st.session_state["png_for"] = signature
                 cols[2].download_button(
-                    f"下载 {len(pictures)} 张图片（ZIP）", pictures, icon=":material/download:",
+                    f"下载 {sum(s.chart is not None for s in slides)} 张图片（ZIP）", pictures, icon=":material/download:",
                     file_name=export_name(filters, today, "zip"), mime="application/zip",
                     on_click="ignore", width="stretch", key="export_png")
             except ImageExportUnavailable as exc:

@@ -2,7 +2,7 @@
 programme, each linked to its community and its source."""
 import streamlit as st
 
-from ui import links, widgets
+from ui import charts, links, widgets
 from ui.filters import filters_to_query
 from ui.formatting import blank_missing, highlight_evidence
 from ui.navigation import COMMUNITY_PAGE
@@ -22,14 +22,11 @@ if table.empty:
     st.stop()
 
 by_district, by_programme = st.columns(2)
-by_district.markdown("**按区（市）县**")
-# with horizontal=True, st.bar_chart puts x_label on the vertical (category) axis
-by_district.bar_chart(table["区县"].fillna("未注明").value_counts(), horizontal=True, color="#2d6cc0",
-                      x_label="", y_label="项目数", height=max(160, 28 * table["区县"].nunique()))
-by_programme.markdown("**按项目类型**")
-by_programme.bar_chart(table["项目类型"].value_counts(), horizontal=True, color="#2d6cc0",
-                       x_label="", y_label="项目数",
-                       height=max(160, 28 * table["项目类型"].nunique()))
+by_district.plotly_chart(charts.count_bars(table["区县"].fillna("未注明").value_counts(),
+                                           "按区（市）县"), config={"displayModeBar": False},
+                         key="chart_init_districts")
+by_programme.plotly_chart(charts.count_bars(table["项目类型"].value_counts(), "按项目类型"),
+                          config={"displayModeBar": False}, key="chart_init_programmes")
 
 st.subheader(f"项目目录（{len(table)} 个）")
 event = st.dataframe(blank_missing(table.drop(columns=["依据原句"])), key="initiative_table", on_select="rerun",

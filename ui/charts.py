@@ -29,6 +29,15 @@ def _layout(fig: go.Figure, title: str, height: int, legend: bool = False,
     return fig
 
 
+def count_axis(fig: go.Figure, top: float, axis: str = "x", **more) -> go.Figure:
+    """An axis of counts: whole numbers only (never "0.2 条"), starting at 0."""
+    settings = {"tickformat": ",d", "rangemode": "tozero", **more}
+    if top <= 6:   # plotly would step by 0.5 or 0.2 below this
+        settings |= {"tick0": 0, "dtick": 1}
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+    return fig
+
+
 def empty_figure(title: str, message: str = "所选范围内暂无数据", height: int = 320) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
@@ -81,9 +90,11 @@ def district_programme_heatmap(matrix: pd.DataFrame) -> go.Figure:
         z=z, x=x, y=list(matrix.index), colorscale=BLUES,
         text=np.where(z > 0, z.astype(str), ""), texttemplate="%{text}",
         hovertemplate="%{y} · %{x}<br>%{z} 条<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": "条"}, "thickness": 12}))
+        colorbar={"title": {"text": "条"}, "thickness": 12, "tickformat": ",d",
+                  **({"tick0": 0, "dtick": 1} if z.max() <= 6 else {})}))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=-35, side="bottom")
+    # upright labels stacked one per column: slanted ones overlap on a phone (414 px)
+    fig.update_xaxes(tickangle=-90, side="bottom", automargin=True)
     return _layout(fig, title, max(320, 120 + 34 * len(rows)))
 
 
@@ -100,10 +111,12 @@ def programme_bars(counts: pd.DataFrame) -> go.Figure:
         values = [int(part.get(p, 0)) for p in totals.index]
         fig.add_bar(y=[programme_label(p) for p in totals.index], x=values, orientation="h",
                     name=status_label(status), marker_color=STATUS_COLOURS[status],
-                    text=[v or "" for v in values], textposition="inside",
+                    text=[v or "" for v in values], textposition="inside", textangle=0,
+                    insidetextanchor="middle",
                     hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
+    count_axis(fig, float(totals.max()))
     return _layout(fig, title, max(300, 130 + 30 * len(totals)), legend=True)
 
 
@@ -171,4 +184,19 @@ def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") ->
                     hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
+    count_axis(fig, float((part["achieved"] + part["planned"]).max()))
     return _layout(fig, title, max(260, 120 + 28 * len(part)), legend=True)
+
+
+def count_bars(counts: pd.Series, title: str, unit: str = "个") -> go.Figure:
+    """Horizontal bars of a few counts (value_counts), largest on top, whole-number axis."""
+    if counts.empty:
+        return empty_figure(title)
+    part = counts.sort_values()
+    fig = go.Figure(go.Bar(y=[str(i) for i in part.index], x=part.to_numpy(), orientation="h",
+                           marker_color="#2d6cc0", text=part.to_numpy(), textposition="auto",
+                           textangle=0,
+                           hovertemplate="%{y}：%{x} " + unit + "<extra></extra>"))
+    fig.update_xaxes(title_text=f"数量（{unit}）", gridcolor="#eee")
+    count_axis(fig, float(part.max()))
+    return _layout(fig, title, max(200, 90 + 28 * len(part)))

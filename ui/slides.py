@@ -25,7 +25,7 @@ from .filters import describe_filters, filter_label
 from .formatting import format_count, format_quantity, locate_span
 from .labels import DATA_DIR, is_additive, kind_codes, kind_label, programme_label, status_label
 from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
-                      community_choices,
+                      community_choices, doc_labels,
                       community_key_label, community_profile, drill_level, initiatives_table,
                       scope_counts, scope_of, summary_by)
 
@@ -370,17 +370,31 @@ def _spotlight_figures(claims: pd.DataFrame) -> pd.DataFrame:
         columns=["_planned", "_summable", "_kind", "_value"])
 
 
+def _evidence(r, names: dict) -> Evidence:
+    """A figure's sentence for a slide, its document named by title. A spreadsheet row has no
+    sentence (its stored evidence is every cell, "序号：2；…（第D列）：12"): it is quoted as the
+    row's place, indicator and figure."""
+    text, doc = str(r["text"]), names.get(r["doc"], str(r["doc"]))
+    if pd.notna(r.get("row")) and pd.isna(r.get("start")):
+        what = [str(x) for x in (r.get("community"), r.get("object")) if isinstance(x, str) and x]
+        sentence = f"第 {int(r['row'])} 行：{'，'.join([*what, text])}"
+        return Evidence(figure=text, sentence=sentence, doc=doc,
+                        span=(len(sentence) - len(text), len(sentence)))
+    return Evidence(figure=text, sentence=str(r["evidence"]), doc=doc,
+                    span=locate_span(str(r["evidence"]), text, r.get("start"), r.get("end"),
+                                     r.get("evidence_start")))
+
+
 def _spotlight_slide(ds, key: str, filters: Filters) -> Slide:
     profile = community_profile(ds, key, filters)
     figures = _spotlight_figures(profile.claims)
+    names = doc_labels(ds)
     numbers, evidence = [], []
     for _, r in figures.iterrows():
         value = format_quantity(r["value"], r["unit"], r["qualifier"])
         numbers.append(Number(kind_label(r["kind"]), value, status_label(r["status"]) if r["status"] == "planned" else ""))
-        evidence.append(Evidence(figure=str(r["text"]), sentence=str(r["evidence"]), doc=str(r["doc"]),
-                                 span=locate_span(str(r["evidence"]), str(r["text"]), r.get("start"),
-                                                  r.get("end"), r.get("evidence_start"))))
-    inits = initiatives_table(profile.initiatives).head(limit("max_initiatives"))
+        evidence.append(_evidence(r, names))
+    inits = initiatives_table(profile.initiatives, names).head(limit("max_initiatives"))
     bullets = [f"{r.项目名称}（{r.项目类型}）" for r in inits.itertuples()]
     place = "".join(x for x in (profile.district, profile.street) if x)
     who = f"{profile.title or '书记'} {profile.secretary}" if profile.secretary else ""

@@ -135,12 +135,15 @@ def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
             part = top[(top["kind"] == kind) & (top["unit"] == unit)]
             with col.container(border=True):
                 st.markdown(f"**{kind_label(kind)}**")
+                # the total before the street: a narrow column (1366 px, three across) cuts
+                # off the last column, and the total is what the table is for
                 st.dataframe(pd.DataFrame({
                     "名次": part["rank"].astype(int), "社区": part["community"],
-                    "街道": part["street"].fillna(""),
                     "合计": [format_quantity(v, unit, q)
-                           for v, q in zip(part["value"], part["qualifier"])]}),
-                    hide_index=True, width="stretch")
+                           for v, q in zip(part["value"], part["qualifier"])],
+                    "街道": part["street"].astype(object).fillna("")}),
+                    hide_index=True, width="stretch",
+                    column_config={"名次": st.column_config.NumberColumn(width=40)})
 
 
 def initiatives_block(initiatives: pd.DataFrame, empty_text: str) -> None:

@@ -287,3 +287,28 @@ async def sidebar_filter(dt: "DevTools", label: str) -> list[str]:
 
 async def url(dt: "DevTools") -> str:
     return await evaluate(dt, "location.href")
+
+
+# What a person can read on the page: the text of the app (icons' ligature names left out), the
+# cells of the tables (drawn on a canvas; their accessible copy is in the DOM), and the labels
+# and tooltips of visible controls.
+VISIBLE_TEXT = """(() => {
+  const app = document.querySelector('[data-testid="stApp"]') || document.body;
+  const copy = app.cloneNode(true);
+  copy.querySelectorAll('[data-testid="stIconMaterial"], table, style, script').forEach(e => e.remove());
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const cells = [...app.querySelectorAll('[data-testid="stDataFrame"] table td, [data-testid="stDataFrame"] table th')]
+    .map(c => c.textContent.trim());
+  // tooltips: title attributes, and the table and chart toolbars' buttons (hover labels)
+  const labels = [...app.querySelectorAll('[title], [data-testid="stElementToolbarButton"] button')]
+    .filter(shown).map(e => e.getAttribute('title') || e.getAttribute('aria-label'));
+  document.body.appendChild(copy); copy.style.position = 'absolute'; copy.style.left = '-99999px';
+  const text = copy.innerText; copy.remove();
+  return JSON.stringify({text: text, cells: cells, labels: labels.filter(Boolean),
+                         menu: !!document.querySelector('[data-testid="stMainMenu"]'),
+                         dialog: (document.querySelector('[role="dialog"]') || {}).innerText || ''});
+})()"""
+
+
+async def visible_text(dt: "DevTools") -> dict:
+    return json.loads(await evaluate(dt, VISIBLE_TEXT))
