@@ -101,7 +101,7 @@ def district_programme_heatmap(matrix: pd.DataFrame) -> go.Figure:
 def programme_bars(counts: pd.DataFrame) -> go.Figure:
     """Distinct facts per programme, achieved and planned stacked. `counts`: programme, status,
     facts (ui.aggregate.count_facts(claims, ["programme", "status"]))."""
-    title = "各项目类型的数据条数（去重后，按已实现 / 计划目标）"
+    title = "各项目类型的数据条数（去重后）"   # the legend names 已实现 / 计划目标
     if counts.empty:
         return empty_figure(title)
     totals = counts.groupby("programme")["facts"].sum().sort_values()
@@ -173,7 +173,7 @@ def leading_chart(top: pd.DataFrame, kind: str, unit: str) -> go.Figure:
 
 def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") -> go.Figure:
     """Distinct facts per unit (district, street or community) from ui.queries.summary_by."""
-    title = f"{title_scope}各{level_label}数据条数（去重后，按已实现 / 计划目标）"
+    title = f"{title_scope}各{level_label}数据条数（去重后）"   # the legend: 已实现 / 计划目标
     if summary.empty:
         return empty_figure(title)
     part = summary.head(25).iloc[::-1]
