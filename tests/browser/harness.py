@@ -146,11 +146,11 @@ async def new_tab(devtools_port: int, width: int = WIDTH, height: int = HEIGHT):
 
 
 async def settle(dt: "DevTools", timeout: float = 60) -> dict:
-    """Wait until Streamlit has finished the run and every chart is drawn (stable for 1.5 s), or
+    """Wait until Streamlit has finished the run and every chart is drawn (stable for 1 s), or
     an exception shows; return the probe."""
     deadline, settled, info = time.monotonic() + timeout, 0, {}
     while time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.35)
         info = await dt.probe()
         ready = (info["state"] == "notRunning" and not info["skeletons"]
                  and info["drawn"] >= info["charts"])
@@ -164,11 +164,11 @@ async def screenshot(dt: "DevTools", out: Path, full_page: bool = True,
                      width: int = WIDTH, height: int = HEIGHT) -> dict:
     """Save a PNG of the tab (as tall as the page when full_page); return the probe."""
     info = await dt.probe()
-    if full_page:
-        height = max(height, min(int(info.get("height") or height) + 120, 9000))
+    if full_page:   # as tall as the page, up to 4 screens (a taller PNG only costs time)
+        height = max(height, min(int(info.get("height") or height) + 120, 4 * height, 6000))
         await dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                      deviceScaleFactor=1, mobile=False)
-        await asyncio.sleep(1.0)
+                      deviceScaleFactor=1, mobile=width < 600)
+        await asyncio.sleep(0.6)
         info = await dt.probe()
     shot = await dt.call("Page.captureScreenshot", format="png")
     out.write_bytes(base64.b64decode(shot["data"]))
