@@ -21,11 +21,21 @@ PLACE_FILTERS = ("district", "street", "community")
 def filter_label(name: str, value: str) -> str:
     """What the sidebar, the URL and the page headers show for a filter value: documents by
     title and batches by file, uploader and date, never by their ids."""
-    if name == "doc":
-        return doc_labels(current_dataset()).get(value, value)
-    if name == "batch":
-        return batch_labels(current_dataset()).get(value, value)
+    if name in ("doc", "batch"):
+        labels = st.session_state.get(_LABELS) or _remember_labels(current_dataset())
+        return labels[name].get(value, value)
     return option_label(name, value)
+
+
+_LABELS = "_filter_labels"
+
+
+def _remember_labels(ds: Dataset) -> dict:
+    """The dataset's document and batch labels, kept for this session's run (render_filters
+    refreshes them each run), so a label costs a lookup, not a read of the store's state."""
+    labels = {"doc": doc_labels(ds), "batch": batch_labels(ds)}
+    st.session_state[_LABELS] = labels
+    return labels
 
 
 def current_filters() -> Filters:
@@ -65,6 +75,7 @@ def set_filter(name: str, values: list[str], clear_below: bool = True) -> None:
 
 def render_filters(ds: Dataset) -> Filters:
     """Draw the filters in the sidebar and return them."""
+    _remember_labels(ds)
     with st.sidebar:
         st.markdown("#### 筛选")
         for name, label in FILTER_LABELS.items():

@@ -125,6 +125,9 @@ class DevTools:
 
     async def probe(self) -> dict:
         result = await self.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
+        if "value" not in result.get("result", {}):   # the page is between two documents
+            return {"state": None, "skeletons": 0, "exceptions": [], "charts": 0, "drawn": 0,
+                    "title": "", "text": "", "height": 0}
         return json.loads(result["result"]["value"])
 
 
@@ -263,15 +266,6 @@ async def press(dt: "DevTools", key: str) -> None:
 
 async def type_text(dt: "DevTools", text: str) -> None:
     await dt.call("Input.insertText", text=text)
-
-
-async def wait_until(dt: "DevTools", expression: str, timeout: float = 30) -> None:
-    """Wait until a JavaScript condition holds in the page."""
-    deadline = time.monotonic() + timeout
-    while not await evaluate(dt, expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the page never satisfied {expression}")
-        await asyncio.sleep(0.3)
 
 
 async def sidebar_filter(dt: "DevTools", label: str) -> list[str]:

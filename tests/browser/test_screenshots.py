@@ -90,19 +90,22 @@ async def _read_pages(port: int, base: str, width: int, height: int) -> list[tup
     return out
 
 
-@pytest.mark.parametrize("width,height", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
-def test_shipped_pages_read_in_chinese_without_ids_or_none(shipped, chromium, width, height):
-    for title, shot, info, seen in asyncio.run(_read_pages(chromium, shipped, width, height)):
-        print(f"screenshot: {shot}")
-        assert not info["exceptions"], f"{title}: {info['exceptions']}"
-        assert info["title"] == title, (title, info["title"])
-        assert not seen["menu"], f"{title}: Streamlit's English main menu is shown"
-        assert not seen["dialog"], f"{title}: a dialog is open: {seen['dialog']}"
-        words = "\n".join([seen["text"], *seen["cells"]])
-        hover = "\n".join(seen["labels"])   # tooltips: English counts; a file name is wanted
-        for pattern, what, where in ((ENGLISH, "English", words + hover),
-                                     (NONE, "None/nan", words), (IDS, "a store id", words)):
-            found = sorted({m.group(0) for m in pattern.finditer(where)})
-            assert not found, f"{title} at {width}×{height} shows {what}: {found}"
-        if title in ("区县", "项目类型", "特色项目", "数据明细"):
-            assert seen["cells"], f"{title}: no table read (the cells were not checked)"
+def test_shipped_pages_read_in_chinese_without_ids_or_none(shipped, chromium):
+    async def all_sizes():   # one tab per screen size, side by side: most of the time is waiting
+        return await asyncio.gather(*(_read_pages(chromium, shipped, w, h) for w, h in VIEWPORTS))
+
+    for (width, height), pages in zip(VIEWPORTS, asyncio.run(all_sizes())):
+        for title, shot, info, seen in pages:
+            print(f"screenshot: {shot}")
+            assert not info["exceptions"], f"{title}: {info['exceptions']}"
+            assert info["title"] == title, (title, info["title"])
+            assert not seen["menu"], f"{title}: Streamlit's English main menu is shown"
+            assert not seen["dialog"], f"{title}: a dialog is open: {seen['dialog']}"
+            words = "\n".join([seen["text"], *seen["cells"]])
+            hover = "\n".join(seen["labels"])   # tooltips: English counts; a file name is wanted
+            for pattern, what, where in ((ENGLISH, "English", words + hover),
+                                         (NONE, "None/nan", words), (IDS, "a store id", words)):
+                found = sorted({m.group(0) for m in pattern.finditer(where)})
+                assert not found, f"{title} at {width}×{height} shows {what}: {found}"
+            if title in ("区县", "项目类型", "特色项目", "数据明细"):
+                assert seen["cells"], f"{title}: no table read (the cells were not checked)"
