@@ -43,7 +43,7 @@ st.caption(f"共 {format_count(len(ordered))} 条（未去重，每次提及一�
 
 event = st.dataframe(
     blank_missing(table[TABLE_COLUMNS]), key="claims_table", on_select="rerun", selection_mode="single-row",
-    hide_index=True, height=min(420, 38 + 35 * len(table)),
+    hide_index=True, height=min(420, 52 + 35 * len(table)),   # room for the scroll bar
     column_config={"原文": st.column_config.TextColumn(width="small"),
                    "数值": st.column_config.TextColumn(width="small")})
 
