@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .places import Gazetteer, Place, PlaceIndex, find_places
+from .attribution import Attribution, rules as _place_rules
+from .places import Place
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
+from .status import SentenceStatus, continues_previous
 from .quantities import find_quantities, non_claim_pattern, object_of
 from .textnorm import WorkText, repair, sentences
 
@@ -29,12 +31,7 @@ class Extraction:
 def _cues() -> dict:
     c = _cue_data()
     alt = lambda ws: "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))  # noqa: E731
-    st = c["status"]
-    future_jiang = rf"(?<={st['future_jiang_after']})将(?!{st['future_jiang_not_before']})"
     return {
-        "status": re.compile(rf"(?P<planned>{alt(st['planned'])}|{future_jiang})|"
-                             rf"(?P<achieved>{alt(st['achieved'])})"),
-        "continues": re.compile(rf"\s*(?:{alt(c['continues_previous'])})"),
         "title": re.compile(rf"\s*(?P<title>{c['titles']})(?P<after>{_NAME}(?=[:：“\"',，、\s]|说|表示|介绍|认为|告诉))?"),
         "initiative": re.compile(
             rf"[“\"](?P<name>[^“”\"\n。！？]{{2,16}}?)[”\"](?P<suffix>{alt(c['initiative_suffixes'])})?"),
@@ -42,33 +39,8 @@ def _cues() -> dict:
     }
 
 
-def _status(sentence: str, upto: int) -> str | None:
-    """The nearest status cue before position `upto` of the sentence, or None."""
-    last = None
-    for m in _cues()["status"].finditer(sentence, 0, upto):
-        last = m
-    if last is None:
-        return None
-    return "planned" if last.group("planned") else "achieved"
-
-
 def _claim_id(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
-
-
-def _mentions(text: str, g: Gazetteer) -> list[Place]:
-    """Explicit place chains plus later short mentions of the communities they introduced."""
-    explicit = find_places(text, g)
-    index = PlaceIndex()
-    for p in explicit:
-        index.add(p)
-    short, k = [], 0
-    for p in index.find(text):      # both in text order: drop short forms inside explicit chains
-        while k < len(explicit) and explicit[k].end <= p.start:
-            k += 1
-        if not (k < len(explicit) and explicit[k].start < p.end):
-            short.append(p)
-    return sorted(explicit + short, key=lambda p: p.start)
 
 
 def _secretary(text: str, place: Place, title: re.Match) -> str | None:
@@ -90,28 +62,39 @@ def _secretary(text: str, place: Place, title: re.Match) -> str | None:
 
 def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     """Claims, communities and initiatives of one document; offsets point into `original`."""
-    g = Gazetteer.load()
     work: WorkText = repair(original)
     text = work.text
-    mentions = _mentions(text, g)
+    places = Attribution(text)
+    mentions = places.mentions
     quantities = find_quantities(text)
     out = Extraction(doc)
     cues = _cues()
-    context = Place(None, None, None)
-    mi = qi = 0
+    qi = 0
     seen_communities: dict[str, dict] = {}
 
     spans = sentences(text)
     starts = [a for a, _ in spans]
 
-    @lru_cache(maxsize=None)
-    def status_of(i: int) -> str | None:
-        """Sentence i's own last status cue, or, for 一是/二是/同时…, its predecessor's."""
-        a, b = spans[i]
-        own = _status(text[a:b], b - a)
-        if own is None and i > 0 and cues["continues"].match(text, a):
-            return status_of(i - 1)
-        return own
+    q_starts = [q.start for q in quantities]
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    carried_memo: dict[int, str | None] = {}
+
+    def carried(i: int) -> str | None:
+        """Sentence i's own last cue or, for 一是/二是/同时…, what it continues (iteratively)."""
+        chain, found = [], None
+        while i >= 0 and len(chain) <= 50:
+            if i in carried_memo:
+                found = carried_memo[i]
+                break
+            a, b = spans[i]
+            chain.append(i)
+            found = SentenceStatus(text[a:b], []).own()
+            if found is not None or not continues_previous(text, a):
+                break
+            i -= 1
+        for j in chain:
+            carried_memo[j] = found
+        return found
 
     named = [m for m in cues["initiative"].finditer(text)
              if (m.group("suffix") or m.group("name").endswith(cues["suffixes"]))
@@ -124,16 +107,14 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     for i in busy:
         s, e = spans[i]
         sentence = text[s:e]
-        para_start = text.rfind("\n", 0, s) + 1
+        k = bisect.bisect_left(newlines, s) - 1
+        para_start = newlines[k] + 1 if k >= 0 else 0
         while para_start < s and text[para_start].isspace():
             para_start += 1
         years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
         para_year = years.group(1) if years else None
-        here = []
-        while mi < len(mentions) and mentions[mi].start < e:
-            if mentions[mi].start >= s:
-                here.append(mentions[mi])
-            mi += 1
+        places.begin_sentence(s)
+        here = places.mentions_in(s, e)
         # A place followed by a title opens a speaker's section at that place's level.
         opener = None
         for p in here:
@@ -141,25 +122,32 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             if t and t.group("title"):
                 opener = p
                 if p.community:
+                    p = _full(places, p)
                     _add_community(seen_communities, p, _secretary(text, p, t), t.group("title"), doc)
+        if opener is not None:
+            places.open_section(opener)
         for p in here:
             if p.community and p.community not in seen_communities:
-                _add_community(seen_communities, p, None, None, doc)
+                _add_community(seen_communities, _full(places, p), None, None, doc)
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
-        continues = i > 0 and cues["continues"].match(sentence)
-        inherited = status_of(i - 1) if continues else None
+        m_spans = [(p.start, p.end) for p in here]
+        years_in = [(m.start(), m.group(1)) for m in _YEAR.finditer(sentence)] if "年" in sentence else []
+        year_starts = [a for a, _ in years_in]
+        lo, hi = bisect.bisect_left(q_starts, s), bisect.bisect_left(q_starts, e)
+        statuses = SentenceStatus(sentence, [(q.start - s, q.end - s) for q in quantities[lo:hi]])
+        inherited = carried(i - 1) if i > 0 and continues_previous(sentence, 0) else None
         while qi < len(quantities) and quantities[qi].start < e:
             q = quantities[qi]
             qi += 1
-            if q.start < s or any(p.start < q.end and q.start < p.end for p in here):
+            if q.start < s or _inside(m_spans, q.start, q.end):
                 continue
-            before = [p for p in here if p.end <= q.start]
-            place = before[-1] if before else (opener or context)
-            status = _status(sentence, q.start - s) or inherited or "achieved"
+            place = places.place(q.start, s, q.measure == "个" and _counts_communities(text, q.end))
+            status = statuses.at(q.start - s, q.end - s) or inherited or "achieved"
             obj = object_of(text, q)
-            year = _YEAR.findall(sentence, 0, q.start - s) if "年" in sentence else ()
+            y = bisect.bisect_right(year_starts, q.start - s - 5) - 1   # a year ending before it
+            year = years_in[y][1] if y >= 0 else None
             start, end = work.span(q.start, q.end)
             focus = text[max(s, q.start - 12): min(e, q.end + 12)] + obj
             out.claims.append({
@@ -170,8 +158,10 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 "object": obj or None,
                 "district": place.district, "street": place.street, "community": place.community,
                 "programme": classify_programme(sentence, focus), "status": status,
-                "period": year[-1] if year else para_year,
-                "evidence": evidence, "evidence_start": ev_start,
+                "period": year or para_year,
+                **_evidence(original, ev_start, ev_end, evidence, start, end),
+                "place_rule": place.rule, "place_confidence": place.confidence,
+                "place_note": place.note,
             })
         while ni < len(named) and named[ni].start() < e:
             m = named[ni]
@@ -179,25 +169,58 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
             if m.start() < s:
                 continue
             name, suffix = m.group("name"), m.group("suffix")
-            before = [p for p in here if p.end <= m.start()]
-            place = before[-1] if before else (opener or context)
+            place = places.place(m.start(), s)
             start, end = work.span(m.start("name"), m.end("name"))
             out.initiatives.append({
                 "name": original[start:end].replace("\n", "").strip(),
                 "community": place.community, "street": place.street, "district": place.district,
                 "programme": classify_programme(sentence, name + (suffix or "")),
-                "status": _status(sentence, m.start() - s) or inherited or "achieved",
-                "evidence": evidence, "start": start, "end": end, "batch_id": batch_id, "doc": doc,
+                "status": statuses.at(m.start() - s, m.end() - s) or inherited or "achieved",
+                "evidence": _evidence(original, ev_start, ev_end, evidence, start, end)["evidence"],
+                "start": start, "end": end, "batch_id": batch_id, "doc": doc,
             })
-        # What later sentences belong to: a speaker's place, else the one community named here.
-        communities = {p.community for p in here if p.community}
-        if opener is not None:
-            context = opener
-        elif len(communities) == 1:
-            context = next(p for p in reversed(here) if p.community)
+        # What later sentences belong to: a speaker's place, else the one unit named here.
+        if opener is None:
+            places.end_sentence(here)
     out.communities = list(seen_communities.values())
     _dedupe_initiatives(out)
     return out
+
+
+EVIDENCE_MAX = 400   # characters: a longer sentence is quoted as a window around the figure
+
+
+def _evidence(original: str, ev_start: int, ev_end: int, sentence: str, start: int, end: int):
+    """The sentence a figure stands in; for an overlong one (a table flattened into one line, a
+    pasted dump without 。) a window around the figure, so evidence never grows with the text."""
+    if ev_end - ev_start <= EVIDENCE_MAX:
+        return {"evidence": sentence, "evidence_start": ev_start}
+    half = (EVIDENCE_MAX - (end - start)) // 2
+    a = max(ev_start, start - max(half, 0))
+    b = min(ev_end, max(end, a + EVIDENCE_MAX))
+    return {"evidence": original[a:b], "evidence_start": a}
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of the sorted, non-overlapping `spans`?"""
+    k = bisect.bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
+
+
+def _full(places: Attribution, p: Place) -> Place:
+    """A community mention with the street and district the gazetteer or the text gives it."""
+    got = places.place(p.end, p.start)
+    return Place(got.district, got.street, got.community or p.community, p.start, p.end)
+
+
+def _counts_communities(text: str, end: int) -> bool:
+    """Does the figure ending at `end` count communities or villages ("下辖11个社区")?"""
+    return bool(_container_re().match(text, end))
+
+
+@lru_cache(maxsize=1)
+def _container_re() -> re.Pattern:
+    return re.compile(_place_rules()["container_after"])
 
 
 def _not_a_name(name: str) -> bool:

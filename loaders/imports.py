@@ -218,7 +218,7 @@ def max_upload_rows() -> int:
 # Reviewing an article's extraction before it is committed
 
 REVIEW_CLAIM_COLUMNS = ("keep", "reading", "object", "district", "street", "community",
-                        "programme", "status", "evidence")
+                        "place_note", "programme", "status", "evidence")
 
 
 def claims_for_review(claims: pd.DataFrame, districts=ALL_DISTRICTS) -> pd.DataFrame:
@@ -241,8 +241,10 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
     rows = claims.reset_index(drop=True).copy()
     reviewed = reviewed.reset_index(drop=True)
     keep = reviewed["keep"].fillna(False).astype(bool)
+    before = rows[["district", "street", "community"]].astype(object)
     for col in ("object", "district", "street", "community", "programme", "status"):
         rows[col] = reviewed[col].where(reviewed[col].notna() & (reviewed[col] != ""), None)
+    _mark_corrected_places(rows, before)
     for i in keep[keep].index:
         reading = str(reviewed.at[i, "reading"] or "").strip()
         original = str(claims["text"].iloc[i]).replace("\n", "")
@@ -266,6 +268,18 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
         problems.append(f"第 {i + 1} 行的区县“{rows.at[i, 'district'] or '（空）'}”不是你负责的区（市）县，"
                         "请改正或取消勾选。")
     return kept.reset_index(drop=True), problems
+
+
+def _mark_corrected_places(rows: pd.DataFrame, before: pd.DataFrame) -> None:
+    """A place the organiser changed in review is what they checked: it says so."""
+    after = rows[["district", "street", "community"]].astype(object)
+    changed = ~(after.fillna("\0") == before.fillna("\0")).all(axis=1)
+    if not changed.any() or "place_rule" not in rows:
+        return
+    for i in changed[changed].index:
+        unit = "".join(str(v) for v in after.loc[i] if isinstance(v, str)) or "全市（不归属区县）"
+        rows.loc[i, ["place_rule", "place_confidence", "place_note"]] = [
+            "corrected", "high", f"上传者核对时改为{unit}"]
 
 
 def apply_keep(frame: pd.DataFrame, reviewed: pd.DataFrame, columns, what: str,

@@ -1,19 +1,25 @@
-"""Where a claim belongs: district, street and community, from the gazetteer and the text itself.
+"""Place mentions in running text: chains (district → street → community), gazetteer community
+names written alone, and the short forms of communities a text has introduced.
 
-The gazetteer (data/gazetteer.yaml) names Chengdu's 23 county-level units and their streets and
-towns. Communities (社区/村) are an open set: a text introduces one after its street
-("天彭街道天府中路社区"), and later short forms ("双福社区" for 双福路社区) resolve to it.
+The gazetteer (loaders/gazetteer.py) knows all 3,047 communities of 2023; a text may still
+introduce one it does not know after its street ("天彭街道天府中路社区"), and later short forms
+("双福社区" for 双福路社区) resolve to the form the text introduced. Which mention a claim takes is
+decided in loaders/attribution.py.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-GAZETTEER_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.yaml"
+from .gazetteer import Gazetteer, short_forms
+
+ATTRIBUTION_DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
 
 # Characters that never stand inside a community's name: particles, verbs and punctuation that
 # separate "在社区", "的芯瑞社区" from a name.
@@ -27,38 +33,17 @@ class Place:
     community: str | None
     start: int = 0
     end: int = 0
+    how: str = "chain"        # chain | introduced (a form this text introduced) | gazetteer
 
 
-@dataclass(frozen=True)
-class Gazetteer:
-    districts: tuple[str, ...]
-    district_alias: dict      # any written form (full names and long aliases) → district
-    street_districts: dict    # street → tuple of districts that have one of that name
+def chain_pattern(g: Gazetteer) -> re.Pattern:
+    cached = _PATTERNS.get(id(g))
+    if cached is None:
+        cached = _PATTERNS[id(g)] = _chain_pattern(g)
+    return cached
 
-    @classmethod
-    @lru_cache(maxsize=None)
-    def load(cls, path: str | None = None) -> "Gazetteer":
-        data = yaml.safe_load(Path(path or GAZETTEER_FILE).read_text(encoding="utf-8"))
-        alias, streets = {}, {}
-        for d in data["districts"]:
-            alias[d["name"]] = d["name"]
-            for a in d.get("aliases") or ():
-                # A bare short alias (锦江, 武侯) is also a word in names (武侯祠): only aliases
-                # that carry a suffix or are long enough count as a district mention alone.
-                if len(a) >= 4 or a[-1] in "区县市":
-                    alias[a] = d["name"]
-            for s in d.get("streets") or ():
-                streets.setdefault(s, []).append(d["name"])
-        return cls(tuple(d["name"] for d in data["districts"]), alias,
-                   {k: tuple(v) for k, v in streets.items()})
 
-    @property
-    def pattern(self) -> re.Pattern:
-        cached = self.__dict__.get("_pattern")
-        if cached is None:
-            cached = _chain_pattern(self)
-            object.__setattr__(self, "_pattern", cached)
-        return cached
+_PATTERNS: dict[int, re.Pattern] = {}
 
 
 def _alt(words) -> str:
@@ -87,7 +72,7 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
     A community counts only when a street or district stands right before it."""
     g = g or Gazetteer.load()
     out = []
-    for m in g.pattern.finditer(text):
+    for m in chain_pattern(g).finditer(text):
         district = g.district_alias.get(m.group("district")) if m.group("district") else None
         street = m.group("street") or m.group("gstreet") or m.group("street_only")
         community = m.group("community") if (street or district) else None
@@ -96,18 +81,30 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
         if street and not district:
             owners = g.street_districts.get(street, ())
             district = owners[0] if len(owners) == 1 else None
+        if community:
+            community = _checked_community(g, community)
         out.append(Place(district, street, community, m.start(), m.end()))
     return out
 
 
-def community_aliases(community: str) -> set[str]:
-    """Short forms a text may use after introducing `community`: 双福路社区 → 双福社区, 双福."""
-    suffix = "社区" if community.endswith("社区") else "村"
-    core = community[: -len(suffix)]
-    forms = {community}
-    if len(core) >= 3 and core[-1] in "路街巷里道":
-        forms.add(core[:-1] + suffix)
-    return forms
+def _checked_community(g: Gazetteer, written: str) -> str | None:
+    """A chain's community as the gazetteer knows it: "玉林街道争创和美社区" holds a phrase, not
+    a community named 争创和美社区. A name the gazetteer lacks (a unit created after 2023) is kept
+    unless it opens with a verb or adjective of a phrase (data/attribution.yaml)."""
+    if g.candidates(written):
+        return written
+    if any(written.startswith(w) for w in _generic_words()):
+        return None
+    return written
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    data = yaml.safe_load(ATTRIBUTION_DATA.read_text(encoding="utf-8"))
+    return frozenset(data["generic_before"])
+
+
+community_aliases = short_forms
 
 
 class PlaceIndex:
@@ -132,5 +129,28 @@ class PlaceIndex:
             return []
         if self._re is None:
             self._re = re.compile(_alt(self.by_form))
-        return [Place(p.district, p.street, p.community, m.start(), m.end())
+        return [Place(p.district, p.street, p.community, m.start(), m.end(), "introduced")
                 for m in self._re.finditer(text) for p in [self.by_form[m.group(0)]]]
+
+
+def place_mentions(text: str, g: Gazetteer | None = None) -> list[Place]:
+    """Every place mention of a text in order, without overlaps: explicit chains first, then
+    the forms of communities the text introduced, then gazetteer community names alone."""
+    g = g or Gazetteer.load()
+    explicit = find_places(text, g)
+    index = PlaceIndex()
+    for p in explicit:
+        index.add(p)
+    alone = [Place(None, None, form, a, b, "gazetteer") for a, b, form in g.find_communities(text)]
+    taken: list[tuple[int, int]] = [(p.start, p.end) for p in explicit]
+    out = list(explicit)
+    for group in (index.find(text), alone):
+        keep = [p for p in group if not _overlaps(taken, p)]
+        out += keep
+        taken = sorted(taken + [(p.start, p.end) for p in keep])
+    return sorted(out, key=lambda p: p.start)
+
+
+def _overlaps(spans: list[tuple[int, int]], p: Place) -> bool:
+    k = bisect.bisect_left(spans, (p.end,))
+    return any(a < p.end and p.start < b for a, b in spans[max(0, k - 2): k + 1])

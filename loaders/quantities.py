@@ -6,6 +6,7 @@ Units, qualifiers and the non-claim phrases live in data/units.yaml and data/cue
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,7 +44,7 @@ def _data() -> dict:
     return {**units, "cues": cues}
 
 
-_NUMERAL_CHARS = frozenset("0123456789.,，零〇一二两三四五六七八九十百千万亿")
+_NUMERAL_CHARS = frozenset("0123456789 .,，零〇一二两三四五六七八九十百千万亿")
 
 
 def cues() -> dict:
@@ -56,7 +57,7 @@ def parse_number(s: str) -> float | None:
     None for what is not one number (三四: two digits side by side, an estimate; empty)."""
     if not _NUMERAL_CHARS.issuperset(s):
         s = fold_chars(s)        # full-width digits, 萬/億; skipped on the hot path of scanning
-    s = s.replace(",", "").replace("，", "").strip()
+    s = s.replace(",", "").replace("，", "").replace(" ", "").strip()
     if not s:
         return None
     try:
@@ -100,8 +101,13 @@ def parse_number(s: str) -> float | None:
 
 # --- the scanning pattern, built once from the data files ---------------------------------------
 
-_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
-_NUM = rf"(?:{_AR}(?:[十百千万亿]+{_AR})*[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿]+)"
+# Bounded runs and no start inside a run: a 20 000-digit string costs one pass, not n² (the
+# lookbehinds stop the scan from retrying at every position of a long digit or numeral run).
+# Thousands may be grouped with commas or, in typeset text, single spaces ("3 500 米").
+_AR = r"(?<![\d.])(?:\d{1,3}(?:[,，\ ]\d{3}(?!\d)){1,4}|\d{1,12})(?:\.\d{1,6})?"
+_CN = "零〇一二两三四五六七八九十百千万亿"
+_NUM = (rf"(?:{_AR}(?:[十百千万亿]{{1,3}}{_AR}){{0,3}}[十百千万亿]{{0,3}}"
+        rf"|(?<![{_CN}])[{_CN}]{{1,12}})")
 
 
 def _alt(words) -> str:
@@ -120,7 +126,8 @@ def _pattern() -> re.Pattern:
         (?P<num>{_NUM})                               # 3000, 2.1万, 一百二十, 3万4000
         (?:(?P<sep>[-~～—–至到])(?P<num2>{_NUM}))?      # a range: 3至5个, 10-20人
         (?P<mid>余|多)?                               # 3000余人次, 百余人
-        (?P<mag>[万亿]+)?                             # 二百余万元: the magnitude after 余
+        [ ]?(?P<mag>[万亿]{{1,2}})?                   # 二百余万元: the magnitude after 余
+        [ ]?                                          # typeset text: "36.18 亿元", "5441.5 亩"
         (?P<unit>{_alt(measures)})                    # 人次, 平方米, %, 个 …
         (?P<post>{_alt(k for k in q['suffix'] if k not in ('余', '多'))})?  # 以上, 左右
         """, re.VERBOSE)
@@ -132,14 +139,28 @@ _PERCENT_WORDS = re.compile(rf"百分之(?P<num>{_NUM})")
 def _measure(unit_surface: str, obj: str) -> tuple[str, str, float]:
     """(unit, kind, factor) of a measure word; a generic one (个, 项, 家) is read by its object."""
     d = _data()
+    rule = _object_rule(unit_surface, obj)
+    if rule is not None:
+        return rule["unit"], rule["kind"], float(d["units"].get(unit_surface, {}).get("factor", 1))
     if unit_surface in d["units"]:
         u = d["units"][unit_surface]
         return u["unit"], u["kind"], float(u.get("factor", 1))
-    for rule in d["objects"]:
-        if any(w in obj for w in rule["words"]):
-            return rule["unit"], rule["kind"], 1.0
     g = d["generic"][unit_surface]
     return g["unit"], g["kind"], 1.0
+
+
+def _object_rule(measure: str, obj: str) -> dict | None:
+    d = _data()
+    for rule in d["objects"]:
+        if measure in rule.get("measures", d["generic"]) and any(w in obj for w in rule["words"]):
+            return rule
+    return None
+
+
+def object_dependent_measures() -> frozenset[str]:
+    """Measure words whose unit and kind depend on the counted object (个, 项 …, 支 + 基金)."""
+    d = _data()
+    return frozenset(d["generic"]).union(*(r.get("measures", ()) for r in d["objects"]))
 
 
 def _qualifier(m: re.Match) -> str:
@@ -180,7 +201,7 @@ def _from_match(m: re.Match, obj: str) -> Quantity | None:
 
 
 def _round(v: float) -> float:
-    return float(round(v, 2))
+    return float(round(v, 4))   # 亩 → m² (×666.67) keeps the gold's four decimals
 
 
 @lru_cache(maxsize=1)
@@ -288,9 +309,16 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if _blocked(text, m):
             continue
-        q = _from_match(m, _object_after(text, m.end()) or _object_before(text, m.start()))
-        if q is not None:
-            out.append(q)
+        obj = _object_after(text, m.end()) or _object_before(text, m.start())
+        q = _from_match(m, obj)
+        if q is None:
+            continue
+        if q.qualifier == "exact":
+            q = _distant_qualifier(text, q)
+        if out and _object_rule(q.measure, obj) is None:
+            q = _elided_object(text, out[-1], q)
+        out.append(q)
+    out += _bare_magnitudes(text, out, non_claims)
     for p in _PERCENT_WORDS.finditer(text):
         v = parse_number(p.group("num"))
         if v is not None:
@@ -301,13 +329,103 @@ def find_quantities(text: str) -> list[Quantity]:
 
 
 @lru_cache(maxsize=1)
+def _distant_re() -> re.Pattern:
+    words = _data()["cues"]["qualifiers"].get("distant_prefix", {})
+    return re.compile(rf"(?P<cue>{_alt(words)})[^，。；,;：:\d]{{0,4}}$")
+
+
+def _distant_qualifier(text: str, q: Quantity) -> Quantity:
+    """至少 a few characters before the number still bounds it: "至少建成1个" is at least 1."""
+    m = _distant_re().search(text, max(0, q.start - 8), q.start)
+    if m is None:
+        return q
+    qualifier = _data()["cues"]["qualifiers"]["distant_prefix"][m.group("cue")]
+    return Quantity(**{**q.__dict__, "qualifier": qualifier})
+
+
+def _elided_object(text: str, prev: Quantity, q: Quantity) -> Quantity:
+    """"新增服务点4个，实际建成5个": a count whose noun is left out counts what the count just
+    before it (same measure word, same or next clause) counted."""
+    if prev.measure != q.measure or q.start - prev.end > 20 or prev.kind == q.kind:
+        return q
+    if _object_after(text, q.end) or not _verb_before(text, q.start):
+        return q                     # it names its own noun: "7个院落"
+    if re.search(r"[。！？!?\n]", text[prev.end: q.start]):
+        return q
+    if _object_rule(prev.measure, object_of(text, prev)) is None:
+        return q
+    return Quantity(**{**q.__dict__, "unit": prev.unit, "kind": prev.kind})
+
+
+@lru_cache(maxsize=1)
+def _verb_end_re() -> re.Pattern:
+    return re.compile(f"(?:{_alt(_data()['cues']['object_verbs'])})$")
+
+
+def _verb_before(text: str, pos: int) -> bool:
+    return bool(_verb_end_re().search(text, max(0, pos - 4), pos))
+
+
+@lru_cache(maxsize=1)
+def _bare_magnitude_re() -> re.Pattern:
+    q = _data()["cues"]["qualifiers"]
+    firsts = "".join(sorted({k[0] for k in q["prefix"]}))
+    return re.compile(rf"""
+        (?=[0-9零〇一二两三四五六七八九十百千{firsts}])  # cheap first-character gate
+        (?P<pre>{_alt(k for k in q['prefix'] if k != '上')})?
+        (?P<num>{_AR}|(?<![{_CN}])[零〇一二两三四五六七八九十百千]{{1,8}})
+        (?P<mid>余|多)?
+        [ ]?(?P<mag>[万亿]{{1,2}})(?![\d{_CN}])        # 3.3万居民, 人口173万, 投资不足100万
+        """, re.VERBOSE)
+
+
+def _bare_magnitudes(text: str, found: list[Quantity], non_claims: list) -> list[Quantity]:
+    """Numbers with 万/亿 and no measure word, read by the noun beside them (data/units.yaml
+    `bare_magnitude`); none that overlaps a measured quantity or a slogan."""
+    if "万" not in text and "亿" not in text:
+        return []
+    taken = sorted([(q.start, q.end) for q in found] + non_claims)
+    out = []
+    for m in _bare_magnitude_re().finditer(text):
+        k = bisect.bisect_left(taken, (m.end(),))
+        if (k and taken[k - 1][1] > m.start()) or _blocked_bare(text, m):
+            continue
+        obj = _object_after(text, m.end()) + "|" + text[max(0, m.start() - 8): m.start()]
+        rule = next((r for r in _data()["bare_magnitude"] if any(w in obj for w in r["words"])), None)
+        value = parse_number(m.group("num"))
+        if rule is None or value is None:
+            continue
+        for ch in m.group("mag"):
+            value *= BIG_MAGS[ch]
+        out.append(Quantity(m.group(0), _round(value), rule["unit"], rule["kind"], _qualifier(m),
+                            m.group("mag"), start=m.start(), end=m.end()))
+    return out
+
+
+def _blocked_bare(text: str, m: re.Match) -> bool:
+    before = text[max(0, m.start() - 4): m.start()]
+    if not m.group("pre") and _skip_before_re().search(before):
+        return True
+    return bool(before) and (before[-1].isascii() and before[-1].isalnum())
+
+
+@lru_cache(maxsize=1)
 def _object_re() -> tuple[re.Pattern, re.Pattern]:
     stops = _data()["cues"]["object_stops"]
     return (re.compile(f"[^{stops}0-9]{{1,8}}"),
             re.compile(f"[^{stops}0-9]{{1,8}}$"))
 
 
+_OPEN_QUOTES = "“\"「『"
+_CLOSERS = "）)”\"」』"
+
+
 def _object_after(text: str, pos: int) -> str:
+    """The noun after a quantity; a quoted name counts (3个“共享客厅”)."""
+    if pos < len(text) and text[pos] in _OPEN_QUOTES:
+        close = re.compile(r"[^”\"」』\n]{1,12}[”\"」』]").match(text, pos + 1)
+        if close:
+            return close.group(0)[:-1] + _object_after(text, close.end())
     m = _object_re()[0].match(text, pos)
     return m.group(0) if m else ""
 
@@ -318,6 +436,9 @@ def object_of(text: str, q: Quantity) -> str:
 
 
 def _object_before(text: str, pos: int) -> str:
+    # A bracket or quote closing right before the number ends the noun: 长者食堂（助餐点）68个.
+    while pos > 0 and text[pos - 1] in _CLOSERS:
+        pos -= 1
     m = _object_re()[1].search(text[max(0, pos - 8): pos])
     if not m:
         return ""

@@ -16,6 +16,10 @@ UNITS = ("m2", "yuan", "person", "person_time", "household", "event", "organisat
          "project", "item", "facility", "percent", "m", "day", "year", "other")
 QUALIFIERS = ("exact", "at_least", "at_most", "approx")
 STATUSES = ("achieved", "planned")
+# How a claim's place was decided (loaders/attribution.py) and how sure that is.
+PLACE_RULES = ("named", "scope", "anaphora", "section", "context", "subject", "container", "none",
+               "sheet", "corrected")
+CONFIDENCES = ("high", "medium", "low")
 SOURCE_TYPES = ("article", "sheet")
 
 
@@ -25,6 +29,7 @@ class Column:
     type: pa.DataType
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
+    added: bool = False     # added after batches were first written: older batches read it as null
 
 
 S, I, F = pa.string(), pa.int64(), pa.float64()
@@ -52,6 +57,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("period", S),
         Column("evidence", S, False),
         Column("evidence_start", I),   # offset of `evidence` in the source text (articles)
+        Column("place_rule", S, True, PLACE_RULES, added=True),
+        Column("place_confidence", S, True, CONFIDENCES, added=True),
+        Column("place_note", S, added=True),   # why, in Chinese: 文中“该社区”指前文的洗面桥社区
     ),
     "communities": (
         Column("community", S, False),
@@ -101,12 +109,13 @@ def empty_frame(table: str) -> pd.DataFrame:
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Return `frame` with exactly the declared columns, in order, with the declared dtypes."""
     cols = TABLES[table]
-    missing = [c.name for c in cols if c.name not in frame.columns]
+    missing = [c.name for c in cols if c.name not in frame.columns and not c.added]
     if missing:
         raise SchemaError(f"{table}: missing columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for c in cols:
-        s = frame[c.name]
+        s = frame[c.name] if c.name in frame.columns else pd.Series(None, index=frame.index,
+                                                                      dtype=object)
         if c.type == S:
             out[c.name] = s.astype("string")
         elif c.type == I:

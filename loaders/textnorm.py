@@ -18,13 +18,16 @@ from pathlib import Path
 import opencc
 
 # A newline run (with the spaces around it) and whatever stands right before and after it.
-_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+# The lookbehind starts a match only at the head of a space run: a long run of spaces with no
+# newline after it is scanned once, not once per position.
+_BREAK = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
 # Characters that may end a line legitimately: sentence ends, closing quotes and brackets, colons.
 _LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
 # A line broken by OCR is body text: it has a comma or pause inside, or it is long. Headings,
 # bylines, names and "XX区XX街道XX社区党委书记" lines have neither and must stay separate.
-_BODY_PUNCT = re.compile(r"[，,、；;]")
+_BODY_PUNCT = re.compile(r"[，,、；;。！？]")
 _LONG_LINE = 80
+_LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +97,18 @@ class WorkText:
 def _joins(original: str, brk: re.Match) -> bool:
     """Is this newline run a break inside a sentence (an OCR artefact) rather than a paragraph?"""
     line_start = original.rfind("\n", 0, brk.start()) + 1
-    line = original[line_start: brk.start()].strip()
+    raw = original[line_start: brk.start()]
+    line = raw.strip()
     if not line or line[-1] in _LINE_END:
         return False
-    if len(line) < _LONG_LINE and not _BODY_PUNCT.search(line):
+    # An indented line opens a paragraph of body text (OCR'd pages keep the indent); a list
+    # marker's own 、 ("三、工作打算") does not make a heading body text.
+    after = original[brk.end(): brk.end() + 1]
+    if line[-1].isdigit() and after.isdigit():
+        return True                 # a number broken over two lines: "1\n020万人次"
+    indented = raw[:2] in ("  ", "\u3000\u3000") or raw[:1] == "\t"
+    body = _BODY_PUNCT.search(_LIST_MARKER.sub("", line, count=1))
+    if len(line) < _LONG_LINE and not body and not indented:
         return False
     after = original[brk.end(): brk.end() + 1]
     return bool(after) and not after.isspace()

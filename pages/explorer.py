@@ -4,28 +4,32 @@ import streamlit as st
 
 from ui import links, widgets
 from ui.exports import to_csv_bytes, to_xlsx_bytes
-from ui.formatting import format_count
-from ui.formatting import blank_missing
+from ui.formatting import blank_missing, format_count
 from ui.queries import (SORTS, apply_filters, claims_table, doc_labels, search_claims,
                         sort_claims)
 
 SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit
-TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "区县", "项目类型", "状态", "年份",
-                 "来源"]
+TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "区县", "地点可信度", "项目类型", "状态",
+                 "年份", "来源"]
 
 ds, filters = widgets.open_page(
     "数据明细", "每一条数字及其原文出处。点选一行即可查看原句（数字已标出）、来源文件和导入批次。")
 
 links.adopt("q", None)          # a link to the evidence of a figure starts without a search
 links.adopt("sort", SORTS, lambda k: SORTS[k][0], default=next(iter(SORTS)))
-left, right = st.columns([3, 2])
+links.adopt("unsure", (False, True), lambda b: str(b).lower(), default=False)
+left, right, unsure_col = st.columns([3, 2, 1.4], vertical_alignment="bottom")
 query = left.text_input("搜索", key="q", bind="query-params",
                         placeholder="原文、对象、社区、街道、来源……多个词用空格分开")
 how = right.selectbox("排序", list(SORTS), key="sort", bind="query-params",
                       format_func=lambda k: SORTS[k][0])
 
+unsure = unsure_col.toggle("只看地点待核实", key="unsure", bind="query-params",
+                          help="地点由重名社区、或文中找不到依据而未能确定的数字：请核对原句")
 numbers = apply_filters(ds.numbers, filters)
+if unsure:
+    numbers = numbers[numbers["place_confidence"].astype(object) == "low"]
 if query:
     # search needs the text columns; filter on the coded columns first so only kept rows are read
     rows = search_claims(ds.claim_rows(numbers.index), query)

@@ -12,6 +12,7 @@ from loaders.sheets import (_STATUS, ERROR, EXAMPLE_MARK, FIELDS, NOTE, _blank,
                             _cell_text, _claim_id, _did_you_mean, _dup_key, _nearest, _period,
                             _Places, header_unit)
 from loaders.sheets import PROBLEM_COLUMNS, Validation, map_columns
+from loaders.attribution import place_row
 from loaders.schema import TABLES, conform, empty_frame
 
 
@@ -186,13 +187,16 @@ def reference_validate(sheet, mapping: dict[str, str], *, known: pd.DataFrame | 
             f"{h}：{_cell_text(v)}" for h, v in zip(sheet.headers, row) if not _blank(v))
         if programme is None:
             programme = classify_programme(f"{obj or ''} {text['evidence']}", obj or "")
+        placed = place_row(district, street, community)     # row by row: the reference way
         claims.append({
             "claim_id": _claim_id(sheet.sha256, sheet.sheet_name, r), "batch_id": batch_id,
             "source_type": "sheet", "doc": sheet.name, "start": None, "end": None, "row": r,
             "text": value_text, "value": q.value, "unit": q.unit, "kind": q.kind,
-            "qualifier": q.qualifier, "object": obj, "district": district, "street": street,
-            "community": community, "programme": programme, "status": status, "period": period,
-            "evidence": evidence, "evidence_start": None,
+            "qualifier": q.qualifier, "object": obj, "district": placed.district,
+            "street": placed.street, "community": placed.community, "programme": programme,
+            "status": status, "period": period, "evidence": evidence, "evidence_start": None,
+            "place_rule": placed.rule, "place_confidence": placed.confidence,
+            "place_note": placed.note,
         })
     return _result(problems, claims, sheet, mapping, skipped)
 

@@ -177,3 +177,17 @@ def test_undo_then_restore_and_restore_refused_after_a_reimport(tmp_path):
         restore(first, tmp_path)
     assert list(list_batches(tmp_path)["batch_id"]) == [second]
     assert len(load_tables(tmp_path).claims) == 1
+
+
+def test_article_review_shows_and_records_place_corrections():
+    _, tables = article_tables()
+    claims = tables["claims"]
+    review = claims_for_review(claims)
+    assert review["place_note"].notna().all()          # why each figure sits where it does
+    review["community"] = review["community"].astype("object")
+    review.loc[1, "community"] = "芯瑞社区"
+    kept, problems = apply_claim_review(claims, review)
+    assert problems == []
+    assert kept.loc[1, "place_rule"] == "corrected" and kept.loc[1, "place_confidence"] == "high"
+    assert "芯瑞社区" in kept.loc[1, "place_note"]
+    assert kept.loc[0, "place_rule"] != "corrected"    # untouched rows keep their own rule

@@ -144,3 +144,26 @@ def test_explorer_search_and_evidence_escaping(fixture_store, monkeypatch):
     html = [m.value for m in at.markdown if "evidence" in m.value]
     assert html and "&lt;年营收&gt;" in html[0] and "<年营收>" not in html[0]
     assert '<mark class="claim-span">50万元</mark>' in html[0]
+
+
+def test_explorer_finds_unsure_places_and_explains_them(tmp_path, monkeypatch):
+    tables = make_fixture_tables()["b2"]
+    claims = tables["claims"]
+    claims["place_rule"] = "named"
+    claims["place_confidence"] = "high"
+    claims["place_note"] = "句中写明“玉林东路社区”"
+    claims.loc[1, ["district", "street", "place_rule", "place_confidence", "place_note"]] = [
+        None, None, "named", "low", "成都有多个玉林东路社区，文中未能确定是哪一个，区县留空"]
+    commit_batch("b2", tables, {"kind": "article", "file": "b.txt", "time": "2025-03-01"},
+                 tmp_path)
+    at = open_app(tmp_path, monkeypatch, "pages/explorer.py")
+    assert any(f"共 {len(claims)} 条" in c.value for c in at.caption)
+    at.toggle(key="unsure").set_value(True).run()
+    assert any("共 1 条" in c.value for c in at.caption)
+    at.query_params["claim"] = claims.loc[1, "claim_id"]
+    at.run()
+    notes = [c.value for c in at.caption if c.value.startswith("地点依据")]
+    assert notes and "区县留空" in notes[0] and "地点待核实" in notes[0]
+    # the toggle lives in the URL: a copied link reopens the same rows
+    again = open_app(tmp_path, monkeypatch, "pages/explorer.py", query={"unsure": "true"})
+    assert any("共 1 条" in c.value for c in again.caption)

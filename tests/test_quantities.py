@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loaders.quantities import find_quantities, parse_number, parse_quantity
+from loaders.textnorm import fold_chars
 
 NUMBERS = [
     ("两", 2), ("十", 10), ("十五", 15), ("二十", 20), ("一百二十", 120), ("一百零五", 105),
@@ -62,7 +63,62 @@ QUANTITIES = [
     ("三千餘人次", 3000, "person_time", "person_times", "at_least"),
     ("二十萬元", 200000, "yuan", "money", "exact"),
     ("3至5个", 3, "other", "other", "at_least"),
+    # Number forms of real text: a space before the unit, grouped thousands, new measure words.
+    ("36.18 亿元", 3_618_000_000, "yuan", "money", "exact"),
+    ("5441.5 亩", 3627684.805, "m2", "area", "exact"),
+    ("3 500 米", 3500, "m", "length", "exact"),
+    ("361.76 亿元", 36_176_000_000, "yuan", "money", "exact"),
+    ("突破30万元", 300000, "yuan", "money", "at_least"),
+    ("不少于1000人次", 1000, "person_time", "person_times", "at_least"),
+    ("最高20万元", 200000, "yuan", "money", "at_most"),
+    ("约1.5万吨", 15000, "other", "other", "approx"),
+    ("500斤", 500, "other", "other", "exact"),
+    ("23栋", 23, "other", "other", "exact"),
+    ("3幢", 3, "other", "other", "exact"),
+    ("36棟", 36, "other", "other", "exact"),
+    ("46台", 46, "facility", "facilities", "exact"),
+    ("8部", 8, "facility", "facilities", "exact"),
+    ("38門", 38, "item", "items", "exact"),
+    ("30余起", 30, "item", "items", "at_least"),
+    ("1300余张", 1300, "item", "items", "at_least"),
+    ("12宗", 12, "item", "items", "exact"),
+    ("42套", 42, "other", "other", "exact"),
 ]
+
+# Running text: the counted noun decides the kind of a generic measure word; a number with 万 and
+# no measure word is read by the noun beside it.
+IN_TEXT = [
+    # sentence, figure as written, value, kind, qualifier
+    ("全年新建小区党支部9个", "9个", 9, "organisations", "exact"),
+    ("楼栋党小组36个", "36个", 36, "organisations", "exact"),
+    ("推动成立院落议事会13个", "13个", 13, "organisations", "exact"),
+    ("与卫健、教育等5个部门联动", "5个", 5, "organisations", "exact"),
+    ("引入事业单位3家", "3家", 3, "organisations", "exact"),
+    ("新培育家庭农场15家", "15家", 15, "organisations", "exact"),
+    ("兴趣社团23个", "23个", 23, "organisations", "exact"),
+    ("新增停车位130个", "130个", 130, "facilities", "exact"),
+    ("设置托位90个", "90个", 90, "facilities", "exact"),
+    ("长者食堂（助餐点）68个", "68个", 68, "facilities", "exact"),
+    ("打造3至5个“共享客厅”", "3至5个", 3, "facilities", "at_least"),
+    ("设立两支社区基金", "两支", 2, "other", "exact"),
+    ("排查安全隐患1300余处", "1300余处", 1300, "items", "at_least"),
+    ("目标是新增养老服务点4个，实际建成5个", "5个", 5, "facilities", "exact"),
+    ("每个街道至少建成1个综合托育服务中心", "1个", 1, "facilities", "at_least"),
+    ("辖区有3.3万居民", "3.3万", 33000, "people", "exact"),
+    ("全街道人口173万", "173万", 1_730_000, "people", "exact"),
+    ("常住居民只有1.6萬", "1.6萬", 16000, "people", "exact"),
+    ("吸引10万“单位人”落户", "10万", 100000, "people", "exact"),
+    ("项目投资不足100万", "不足100万", 1_000_000, "money", "at_most"),
+    ("企业估值超过2000万", "超过2000万", 20_000_000, "money", "at_least"),
+    ("年营收突破1000万元", "突破1000万元", 10_000_000, "money", "at_least"),
+]
+
+
+@pytest.mark.parametrize("sentence,figure,value,kind,qualifier", IN_TEXT)
+def test_in_running_text(sentence, figure, value, kind, qualifier):
+    found = {q.text: q for q in find_quantities(fold_chars(sentence))}
+    q = found[fold_chars(figure)]
+    assert (q.value, q.kind, q.qualifier) == (pytest.approx(value), kind, qualifier)
 
 
 @pytest.mark.parametrize("text,value,unit,kind,qualifier", QUANTITIES)
@@ -117,6 +173,10 @@ NO_CLAIMS = [
     "数十名志愿者参与。",
     "每月8日开展活动。",
     "建设“芯悦坊”示范窗口，推动科技、生态、生活三者融合。",
+    "书房是三个月前开放的。",
+    "阅读 2.3万 赞 127",
+    "一日三餐有着落，一荤两素一汤。",
+    "数字" + "1" * 5000 + "人",
 ]
 
 

@@ -25,7 +25,7 @@ from .aggregate import distinct_facts, fact_keys
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
 CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "district", "street",
-               "community", "programme", "status", "period")
+               "community", "programme", "status", "period", "place_confidence")
 PLACE = ("district", "street", "community")
 PLACE_SEP = "|"
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
@@ -142,11 +142,19 @@ def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
     folder whole to undone/, so what this dataset already holds of it stays readable there and
     the lazily read text columns still line up with the numbers read before."""
     for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
+        path = folder / f"{table}.parquet"
         try:
-            return pq.read_table(folder / f"{table}.parquet", columns=names,
-                                 read_dictionary=[c for c in dictionary if c in names])
+            have = set(pq.read_schema(path).names)
+            part = pq.read_table(path, columns=[n for n in names if n in have],
+                                 read_dictionary=[c for c in dictionary if c in names and c in have])
         except FileNotFoundError:
             continue
+        # A batch written before a column was added (loaders.schema `added`) reads it as null.
+        types = {c.name: c.type for c in TABLES[table]}
+        for name in names:
+            if name not in have:
+                part = part.append_column(name, pa.nulls(part.num_rows, types[name]))
+        return part.select(list(names))
     return None   # a batch written without this table: it has no such rows
 
 

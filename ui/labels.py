@@ -57,6 +57,10 @@ def status_label(status: str) -> str:
     return _labels()["statuses"].get(status, status)
 
 
+def confidence_label(confidence: str) -> str:
+    return _labels()["place_confidences"].get(confidence, confidence)
+
+
 def status_codes() -> tuple[str, ...]:
     return tuple(_labels()["statuses"])
 

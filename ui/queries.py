@@ -11,8 +11,8 @@ from loaders.programmes import programme_codes
 from .aggregate import count_facts, distinct_facts
 from .dataset import PLACE_SEP, Dataset
 from .formatting import format_quantity
-from .labels import (district_names, kind_codes, kind_label, programme_label, qualifier_label,
-                     source_type_label, status_codes, status_label, unit_label)
+from .labels import (confidence_label, district_names, kind_codes, kind_label, programme_label,
+                     qualifier_label, source_type_label, status_codes, status_label, unit_label)
 
 # filter field → column it constrains (same name in claims, communities and initiatives)
 FILTER_COLUMNS = {"district": "district", "street": "street", "community": "community",
@@ -309,7 +309,8 @@ def sort_claims(claims: pd.DataFrame, how: str) -> pd.DataFrame:
 CLAIM_COLUMNS = {  # display column → how it is made from a claims row
     "原文": "text", "数值": None, "类别": "kind", "口径": "qualifier", "对象": "object",
     "社区": "community", "街道": "street", "区县": "district", "项目类型": "programme",
-    "状态": "status", "年份": "period", "依据原句": "evidence", "来源": "doc",
+    "状态": "status", "年份": "period", "地点可信度": "place_confidence", "地点依据": "place_note",
+    "依据原句": "evidence", "来源": "doc",
     "批次": "batch_id", "标准值": "value", "单位": "unit", "编号": "claim_id",
 }
 
@@ -339,6 +340,8 @@ def claims_table(claims: pd.DataFrame, sources: dict | None = None) -> pd.DataFr
             out[header] = _label_column(claims[col], programme_label)
         elif col == "status":
             out[header] = _label_column(claims[col], status_label)
+        elif col == "place_confidence":
+            out[header] = _label_column(claims[col], confidence_label)
         elif col == "unit":
             out[header] = _label_column(claims[col], unit_label)
         elif col == "doc" and sources:

@@ -262,7 +262,7 @@ def _claims_editor(claims: pd.DataFrame, access: Access, key: str) -> pd.DataFra
     frame = claims_for_review(claims, access.districts)
     return st.data_editor(
         frame, hide_index=True, key=key, height=min(38 + 35 * len(frame), 520),
-        disabled=["evidence"], column_order=list(frame.columns),
+        disabled=["evidence", "place_note"], column_order=list(frame.columns),
         column_config={
             "keep": st.column_config.CheckboxColumn("导入", width="small"),
             "reading": st.column_config.TextColumn(
@@ -271,6 +271,8 @@ def _claims_editor(claims: pd.DataFrame, access: Access, key: str) -> pd.DataFra
             "district": st.column_config.SelectboxColumn("区县", options=list(district_names())),
             "street": st.column_config.TextColumn("街道（镇）"),
             "community": st.column_config.TextColumn("社区（村）"),
+            "place_note": st.column_config.TextColumn(
+                "地点依据", help="这个数字为什么归到这个地点；“待核实”的请核对后改正地点", width="medium"),
             "programme": st.column_config.SelectboxColumn(
                 "项目类型", options=list(programme_codes()), format_func=programme_label,
                 required=True),

@@ -10,7 +10,7 @@ import streamlit as st
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
 from .formatting import blank_missing, format_count, format_quantity, highlight_evidence
-from .labels import kind_label, qualifier_label, source_type_label, status_label
+from .labels import confidence_label, kind_label, qualifier_label, source_type_label, status_label
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_labels, doc_labels, document_info
 from .state import current_dataset
@@ -106,6 +106,9 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     # the document by its title, its file name on hover; the batch by file, uploader and date
     name = html.escape(doc_labels(ds).get(row["doc"], str(row["doc"])))
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
+    note = row.get("place_note")
+    if isinstance(note, str) and note:
+        st.caption(f"地点依据：{note}（{confidence_label(str(row.get('place_confidence')))}）")
     st.caption(f'来源：<span title="{html.escape(str(row["doc"]))}">{name}</span>（{kind}，{where}）',
                unsafe_allow_html=True)
     st.caption(f"导入批次：{batch_labels(ds).get(row['batch_id'], '未知')}")
