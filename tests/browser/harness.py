@@ -85,7 +85,11 @@ def running_dashboard(store: Path, env: dict | None = None):
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:   # a loaded machine: stop it outright
+            proc.kill()
+            proc.wait(10)
         log.close()
 
 

@@ -14,9 +14,9 @@ import shutil
 
 import pytest
 
-from tests.browser.harness import (CHROMIUM_MISSING, ROOT, new_tab, running_chromium,
-                                   running_dashboard, screenshot, settle, shoot, shot_dir,
-                                   visible_text)
+from tests.browser.harness import (CHROMIUM_MISSING, ROOT, evaluate, new_tab,
+                                   running_chromium, running_dashboard, screenshot, settle, shoot,
+                                   shot_dir, visible_text)
 from ui.navigation import PAGES, page_exists
 
 pytestmark = CHROMIUM_MISSING
@@ -84,6 +84,13 @@ async def _read_pages(port: int, base: str, width: int, height: int) -> list[tup
         for _, title, _, url_path in PAGES:
             await dt.call("Page.navigate", url=f"{base}/{url_path}")
             await settle(dt)
+            # the tables' cells reach the DOM (their accessible copy) a moment after drawing
+            for _ in range(40):
+                if await evaluate(dt, "document.querySelectorAll('[data-testid=\"stDataFrame\"]')"
+                                      ".length == 0 || document.querySelectorAll("
+                                      "'[data-testid=\"stDataFrame\"] table td').length > 0"):
+                    break
+                await asyncio.sleep(0.25)
             shot = shot_dir() / f"shipped-{url_path}-{width}x{height}.png"
             info = await screenshot(dt, shot, width=width, height=height)
             out.append((title, shot, info, await visible_text(dt)))
