@@ -209,6 +209,8 @@ class Attribution:
 
     def end_sentence(self, here: list[Place]) -> None:
         """What later sentences belong to: the one unit this sentence named, if only one."""
+        if not here:
+            return
         for level in ("community", "street", "district"):
             named = [p for p in here if getattr(p, level)]
             if named:
@@ -295,13 +297,17 @@ class Attribution:
 
     def _complete(self, p: Place, rule: str, note: str) -> Placement:
         """The mention's place completed from the gazetteer (once per mention), under `rule`."""
+        district, street, community, low, extra = self.resolve(p)
+        conf = "low" if low else CONFIDENCE[rule]
+        return Placement(district, street, community, rule, conf, note + extra)
+
+    def resolve(self, p: Place) -> tuple:
+        """(district, street, community, ambiguous?, note suffix) of a mention, once per mention."""
         key = (p.start, p.end, p.community)
         done = self._done.get(key)
         if done is None:
             done = self._done[key] = self._resolve(p)
-        district, street, community, low, extra = done
-        conf = "low" if low else CONFIDENCE[rule]
-        return Placement(district, street, community, rule, conf, note + extra)
+        return done
 
     def _resolve(self, p: Place) -> tuple:
         district, street, community = p.district, p.street, p.community

@@ -209,8 +209,8 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def _full(places: Attribution, p: Place) -> Place:
     """A community mention with the street and district the gazetteer or the text gives it."""
-    got = places.place(p.end, p.start)
-    return Place(got.district, got.street, got.community or p.community, p.start, p.end)
+    district, street, community, _, _ = places.resolve(p)
+    return Place(district, street, community or p.community, p.start, p.end)
 
 
 def _counts_communities(text: str, end: int) -> bool:

@@ -7,6 +7,7 @@ the text itself names and returns no district rather than guess.
 """
 from __future__ import annotations
 
+import bisect
 import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -72,6 +73,15 @@ class Gazetteer:
             object.__setattr__(self, "_longest", cached)
         return cached
 
+    @property
+    def tails(self) -> frozenset[str]:
+        """The last three characters of every written form (…平社区, …树村)."""
+        cached = self.__dict__.get("_tails")
+        if cached is None:
+            cached = frozenset(form[-3:] for form in self.communities)
+            object.__setattr__(self, "_tails", cached)
+        return cached
+
     def candidates(self, community: str) -> tuple[Unit, ...]:
         """Every unit a written community name may be: the name itself, then its short forms."""
         units = self.communities.get(community)
@@ -112,19 +122,32 @@ class Gazetteer:
                         return hit[0], how
         return None, "ambiguous"
 
-    def find_communities(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, written form) of every gazetteer community name in `text`, longest first
-        at each end position. Linear: only the characters before a 社区 / 村 are looked up."""
-        out, longest = [], self.longest_community
+    def find_communities(self, text: str, first: dict | None = None,
+                         skip: list[tuple[int, int]] = ()) -> list[tuple[int, int, str, bool]]:
+        """(start, end, written form, found in `first`) of every community name in `text`: the
+        longest at each 社区 / 村, a form of `first` (the text's own) before a gazetteer name of
+        the same length; none whose suffix lies inside a sorted `skip` span. Linear: only the
+        characters before a 社区 / 村 are looked up."""
+        first = first or {}
+        longest = max(self.longest_community, max(map(len, first), default=0))
+        tails = self.tails | {f[-3:] for f in first}
+        out = []
         for suffix in COMMUNITY_SUFFIXES:
             pos = text.find(suffix)
             while pos != -1:
                 end = pos + len(suffix)
-                for size in range(min(longest, end), len(suffix) + 1, -1):
-                    form = text[end - size: end]
-                    if form in self.communities:
-                        out.append((end - size, end, form))
-                        break
+                k = bisect.bisect_right(skip, (pos, 1 << 62)) - 1
+                # Most 社区 are the common noun ("在社区", "社区治理"): the character before
+                # it ends no name, and one set lookup says so.
+                if text[end - 3: end] in tails and not (k >= 0 and skip[k][1] >= end):
+                    for size in range(min(longest, end), len(suffix) + 1, -1):
+                        form = text[end - size: end]
+                        if form in first:
+                            out.append((end - size, end, form, True))
+                            break
+                        if form in self.communities:
+                            out.append((end - size, end, form, False))
+                            break
                 pos = text.find(suffix, pos + 1)
         out.sort()
         return out

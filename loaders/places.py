@@ -141,16 +141,20 @@ def place_mentions(text: str, g: Gazetteer | None = None) -> list[Place]:
     index = PlaceIndex()
     for p in explicit:
         index.add(p)
-    alone = [Place(None, None, form, a, b, "gazetteer") for a, b, form in g.find_communities(text)]
-    taken: list[tuple[int, int]] = [(p.start, p.end) for p in explicit]
-    out = list(explicit)
-    for group in (index.find(text), alone):
-        keep = [p for p in group if not _overlaps(taken, p)]
-        out += keep
-        taken = sorted(taken + [(p.start, p.end) for p in keep])
+    spans = [(p.start, p.end) for p in explicit]
+    out, last_end = list(explicit), -1
+    for a, b, form, introduced in g.find_communities(text, index.by_form, spans):
+        if a < last_end or _overlaps(spans, a, b):
+            continue                       # a shorter name inside one already taken
+        last_end = b
+        if introduced:
+            p = index.by_form[form]
+            out.append(Place(p.district, p.street, p.community, a, b, "introduced"))
+        else:
+            out.append(Place(None, None, form, a, b, "gazetteer"))
     return sorted(out, key=lambda p: p.start)
 
 
-def _overlaps(spans: list[tuple[int, int]], p: Place) -> bool:
-    k = bisect.bisect_left(spans, (p.end,))
-    return any(a < p.end and p.start < b for a, b in spans[max(0, k - 2): k + 1])
+def _overlaps(spans: list[tuple[int, int]], a: int, b: int) -> bool:
+    k = bisect.bisect_left(spans, (b,))
+    return any(s < b and a < e for s, e in spans[max(0, k - 2): k])

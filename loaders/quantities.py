@@ -149,6 +149,7 @@ def _measure(unit_surface: str, obj: str) -> tuple[str, str, float]:
     return g["unit"], g["kind"], 1.0
 
 
+@lru_cache(maxsize=8192)
 def _object_rule(measure: str, obj: str) -> dict | None:
     d = _data()
     for rule in d["objects"]:
@@ -385,11 +386,12 @@ def _bare_magnitudes(text: str, found: list[Quantity], non_claims: list) -> list
     if "万" not in text and "亿" not in text:
         return []
     taken = sorted([(q.start, q.end) for q in found] + non_claims)
-    out = []
-    for m in _bare_magnitude_re().finditer(text):
+    out, last_end = [], -1
+    for m in _bare_candidates(text, taken):
         k = bisect.bisect_left(taken, (m.end(),))
-        if (k and taken[k - 1][1] > m.start()) or _blocked_bare(text, m):
+        if m.start() < last_end or (k and taken[k - 1][1] > m.start()) or _blocked_bare(text, m):
             continue
+        last_end = m.end()
         obj = _object_after(text, m.end()) + "|" + text[max(0, m.start() - 8): m.start()]
         rule = next((r for r in _data()["bare_magnitude"] if any(w in obj for w in r["words"])), None)
         value = parse_number(m.group("num"))
@@ -400,6 +402,31 @@ def _bare_magnitudes(text: str, found: list[Quantity], non_claims: list) -> list
         out.append(Quantity(m.group(0), _round(value), rule["unit"], rule["kind"], _qualifier(m),
                             m.group("mag"), start=m.start(), end=m.end()))
     return out
+
+
+def _bare_candidates(text: str, taken: list[tuple[int, int]]):
+    """Matches of the bare-magnitude pattern around each 万/亿 that no measured quantity
+    already covers (most 万 stand in "50万元", "3000余万人次"): the text is not scanned again."""
+    pattern = _bare_magnitude_re()
+    positions = sorted(i for mag in "万亿" for i in _all(text, mag))
+    for pos in positions:
+        k = bisect.bisect_right(taken, (pos, 1 << 62)) - 1
+        if k >= 0 and taken[k][1] > pos:
+            continue
+        # the window ends past the magnitude and the character after it, so the lookahead holds
+        for m in pattern.finditer(text, max(0, pos - 28), min(len(text), pos + 4)):
+            if m.start() > pos:
+                break
+            if m.start("mag") <= pos < m.end("mag"):
+                yield m
+                break
+
+
+def _all(text: str, sub: str):
+    pos = text.find(sub)
+    while pos != -1:
+        yield pos
+        pos = text.find(sub, pos + 1)
 
 
 def _blocked_bare(text: str, m: re.Match) -> bool:

@@ -21,6 +21,7 @@ GENERATORS = {
     "places without a stop": lambda n: "，".join(
         "成华区猛追湾街道望平社区服务100人" for _ in range(n // 17)),
     "many short lines": lambda n: "社区\n1\n" * (n // 5),
+    "bare magnitudes": lambda n: "人口" + "万" * (n // 2) + "3.3万居民" * (n // 12),
 }
 
 

@@ -83,6 +83,7 @@ QUANTITIES = [
     ("1300余张", 1300, "item", "items", "at_least"),
     ("12宗", 12, "item", "items", "exact"),
     ("42套", 42, "other", "other", "exact"),
+    ("80块", 80, "other", "other", "exact"),
 ]
 
 # Running text: the counted noun decides the kind of a generic measure word; a number with 万 and

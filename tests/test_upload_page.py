@@ -243,3 +243,12 @@ def test_organiser_writes_only_their_districts(store, monkeypatch, accounts):
     assert set(load_tables(store).claims.query("batch_id == @batch.batch_id")["district"]) == {"锦江区"}
     # their own batch they may undo
     assert undo_chooser(at).options == [f"三季度.xlsx（{batch['time'][:16].replace('T', ' ')}，1 条）"]
+
+
+def test_article_review_flags_places_to_check(store, monkeypatch):
+    # 双凤社区 is in 武侯区 and 金堂县 and the text names neither: the place must be checked.
+    text = "双凤社区：邻里互助\n\n双凤社区志愿者今年累计服务2000余人次。".encode("utf-8")
+    at = upload(open_upload(store, monkeypatch), "双凤.txt", text, "text/plain")
+    assert "地点待核实" in texts(at.warning)
+    review = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+    assert "区县留空" in review["place_note"].iloc[0]

@@ -260,6 +260,10 @@ def commit_notice() -> None:
 
 def _claims_editor(claims: pd.DataFrame, access: Access, key: str) -> pd.DataFrame:
     frame = claims_for_review(claims, access.districts)
+    unsure = int((claims.get("place_confidence") == "low").sum()) if len(claims) else 0
+    if unsure:
+        st.warning(f"有 {unsure} 条数字的地点待核实（如成都有多个同名社区、文中找不到地点）："
+                   "请看“地点依据”列，核对原句后填上或改正区县、街道、社区。", icon=":material/pin_drop:")
     return st.data_editor(
         frame, hide_index=True, key=key, height=min(38 + 35 * len(frame), 520),
         disabled=["evidence", "place_note"], column_order=list(frame.columns),
