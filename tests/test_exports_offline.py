@@ -201,6 +201,7 @@ OFFLINE_PROBE = """(() => JSON.stringify({
   drawn: [...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('.main-svg .bars, .main-svg .barlayer .point')).length,
   loaded: performance.getEntriesByType('resource').map(e => e.name),
   errors: window.__errors || [],
+  complete: document.readyState === 'complete',
 }))()"""
 
 
@@ -220,7 +221,8 @@ def test_html_draws_its_charts_with_the_network_off(report, tmp_path):
                 result = await dt_.call("Runtime.evaluate", expression=OFFLINE_PROBE,
                                         returnByValue=True)
                 info = json.loads(result["result"]["value"])
-                if info["charts"] and info["drawn"] == info["charts"]:
+                # the whole file parsed (a later chart's div may not exist yet) and all drawn
+                if info["complete"] and info["charts"] and info["drawn"] == info["charts"]:
                     break
             return info
 
