@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .attribution import Attribution, rules as _place_rules
+from .indicators import assign_indicators
 from .places import Place
 from .programmes import classify_programme
 from .quantities import cues as _cue_data
@@ -183,6 +184,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         if opener is None:
             places.end_sentence(here)
     out.communities = list(seen_communities.values())
+    assign_indicators(out.claims)
     _dedupe_initiatives(out)
     return out
 

@@ -257,6 +257,7 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
             continue
         rows.loc[i, ["value", "unit", "kind", "qualifier"]] = [q.value, q.unit, q.kind,
                                                                q.qualifier]
+    _reclassify(rows, claims.reset_index(drop=True))
     for i in keep[keep].index:
         if not rows.at[i, "programme"]:
             problems.append(f"第 {i + 1} 行没有项目类型，请选择一个。")
@@ -268,6 +269,22 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
         problems.append(f"第 {i + 1} 行的区县“{rows.at[i, 'district'] or '（空）'}”不是你负责的区（市）县，"
                         "请改正或取消勾选。")
     return kept.reset_index(drop=True), problems
+
+
+def _reclassify(rows: pd.DataFrame, before: pd.DataFrame) -> None:
+    """A corrected unit or object can change what a figure measures: its indicator is read again
+    from its sentence (loaders.indicators)."""
+    from .indicators import assign_indicators
+
+    changed = ((rows["unit"].astype(object) != before["unit"].astype(object))
+               | (rows["object"].fillna("").astype(object) != before["object"].fillna("").astype(object)))
+    if not changed.any():
+        return
+    part = rows[changed.to_numpy()].astype(object).where(rows[changed.to_numpy()].notna(), None)
+    records = part.to_dict("records")
+    assign_indicators(records)
+    rows.loc[part.index, "indicator"] = [r["indicator"] for r in records]
+    rows.loc[part.index, "per"] = [r["per"] for r in records]
 
 
 def _mark_corrected_places(rows: pd.DataFrame, before: pd.DataFrame) -> None:

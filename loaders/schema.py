@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
+from .indicators import indicator_codes, period_codes
+
 KINDS = ("area", "money", "people", "person_times", "households", "events", "organisations",
          "teams", "projects", "items", "facilities", "percent", "length", "duration", "other")
 UNITS = ("m2", "yuan", "person", "person_time", "household", "event", "organisation", "team",
@@ -48,6 +50,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("unit", S, False, UNITS),
         Column("kind", S, False, KINDS),
         Column("qualifier", S, False, QUALIFIERS),
+        Column("indicator", S, False, indicator_codes()),   # loaders/data/indicators.yaml
+        Column("per", S, True, period_codes()),             # a rate's period (日均 → day)
         Column("object", S),
         Column("district", S),
         Column("street", S),

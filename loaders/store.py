@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .indicators import add_indicators
 from .schema import TABLES, arrow_schema, conform, empty_frame
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
@@ -192,6 +193,8 @@ def _read_batch(folder: Path) -> dict[str, pd.DataFrame] | None:
     for table in BATCH_TABLES:
         try:
             out[table] = pq.read_table(folder / f"{table}.parquet").to_pandas()
+            if table == "claims":   # a batch of a version before indicators: read them now
+                out[table] = add_indicators(out[table])
         except FileNotFoundError:
             if not (folder / MANIFEST).exists():
                 return None

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
+from .indicators import assign_indicators, classify
 from .programmes import programme_codes
 from .store import commit_batch
 
@@ -28,20 +29,32 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "建国华明丽芳敏静强军平伟红英玲霞勇杰涛斌波梅兰琴燕秀云"
 TITLES = ("党委书记、居委会主任", "党委书记", "党总支书记、居委会主任", "村党总支书记")
 
-# kind → (unit, unit text, object, verb before the number, median value, weight)
-KINDS = {
-    "people": ("person", "人", "居民", "累计服务", 300, 16),
-    "person_times": ("person_time", "人次", "居民", "开展活动覆盖", 3000, 16),
-    "households": ("household", "户", "家庭", "惠及", 200, 8),
-    "events": ("event", "场次", "活动", "组织开展活动", 40, 14),
-    "organisations": ("organisation", "家", "企业和社会组织", "培育引入", 6, 6),
-    "teams": ("team", "支", "志愿服务队", "组建", 8, 6),
-    "projects": ("project", "个项目", "项目", "实施", 10, 6),
-    "items": ("item", "件", "民生问题", "解决", 120, 6),
-    "facilities": ("facility", "处", "服务阵地", "建成", 5, 4),
-    "money": ("yuan", "元", "资金", "撬动资金", 200000, 8),
-    "area": ("m2", "平方米", "空间", "改造提升", 800, 6),
-    "percent": ("percent", "%", "满意度", "满意度达到", 90, 4),
+# what is counted → (unit, unit text, kind, object, verb before the number, median value, weight);
+# the indicator of each is read from its sentence by loaders.indicators, as for a real article
+TEMPLATES = {
+    "service_times": ("person_time", "人次", "person_times", "居民", "累计服务", 3000, 12),
+    "daily_times": ("person_time", "人次", "person_times", "居民", "日均接待", 80, 4),
+    "participants": ("person", "人", "people", "居民", "吸纳参与", 300, 6),
+    "volunteers": ("person", "名", "people", "志愿者", "登记注册", 60, 5),
+    "population": ("person", "人", "people", "常住人口", "辖区有", 8000, 3),
+    "beneficiaries": ("person", "人", "people", "老年人", "累计服务", 300, 4),
+    "households_served": ("household", "户", "households", "家庭", "惠及", 200, 5),
+    "households": ("household", "户", "households", "住户", "管辖", 1500, 3),
+    "events": ("event", "场次", "events", "活动", "组织开展活动", 40, 10),
+    "consultations": ("event", "次", "events", "议事协商", "召开坝坝会", 12, 3),
+    "enterprises": ("organisation", "家", "organisations", "企业", "培育引入", 6, 3),
+    "social_organisations": ("organisation", "家", "organisations", "社会组织", "培育引入", 4, 3),
+    "teams": ("team", "支", "teams", "志愿服务队", "组建", 8, 5),
+    "projects": ("project", "个项目", "projects", "项目", "实施", 10, 5),
+    "items": ("item", "件", "items", "民生问题", "解决", 120, 5),
+    "facilities": ("facility", "处", "facilities", "服务阵地", "建成", 5, 4),
+    "funds": ("yuan", "元", "money", "资金", "撬动资金", 200000, 6),
+    "revenue": ("yuan", "元", "money", "社区企业", "实现年营收", 300000, 2),
+    "space_area": ("m2", "平方米", "area", "空间", "打造占地", 800, 3),
+    "renovated_area": ("m2", "平方米", "area", "空间", "改造提升", 2000, 3),
+    "satisfaction": ("percent", "%", "percent", "满意度", "满意度达到", 90, 3),
+    "change": ("percent", "%", "percent", "参与率", "同比提升", 20, 1),
+    "other": ("other", "类", "other", "服务", "提供", 4, 2),
 }
 QUALIFIERS = (("exact", "", "", 60), ("at_least", "", "余", 25), ("at_most", "近", "", 7),
               ("approx", "约", "", 8))
@@ -113,14 +126,15 @@ def make_synthetic(n_claims: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     claim_doc = np.sort(rng.integers(0, n_docs, n))
     claim_doc[: min(n, n_docs)] = np.arange(min(n, n_docs))
     claim_doc = np.sort(claim_doc)
-    kinds = list(KINDS)
-    weights = np.array([KINDS[k][5] for k in kinds], dtype=float)
+    kinds = list(TEMPLATES)
+    weights = np.array([TEMPLATES[k][6] for k in kinds], dtype=float)
     kind_i = rng.choice(len(kinds), n, p=weights / weights.sum())
-    median = np.array([KINDS[k][4] for k in kinds], dtype=float)[kind_i]
+    median = np.array([TEMPLATES[k][5] for k in kinds], dtype=float)[kind_i]
     raw = np.exp(rng.normal(np.log(median), 0.9))
     magnitude = 10.0 ** np.maximum(np.floor(np.log10(np.maximum(raw, 1))) - 1, 0)
     value = np.maximum(np.round(raw / magnitude) * magnitude, 1)
-    value = np.where(np.array(kinds, dtype=object)[kind_i] == "percent", np.minimum(value, 100), value)
+    value = np.where(np.array([TEMPLATES[k][0] for k in kinds])[kind_i] == "percent",
+                     np.minimum(value, 100), value)
     q_i = rng.choice(len(QUALIFIERS), n, p=np.array([q[3] for q in QUALIFIERS]) / 100)
     status = np.where(rng.random(n) < 0.15, "planned", "achieved")
     codes = [c for c in programme_codes() if c != "other"]
@@ -146,11 +160,21 @@ def make_synthetic(n_claims: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     street = np.where(level >= 0.97, None, street)
     district = np.where(level >= 0.97, None, district)
 
-    kind = np.array(kinds, dtype=object)[kind_i]
-    unit = np.array([KINDS[k][0] for k in kinds], dtype=object)[kind_i]
-    unit_text = np.array([KINDS[k][1] for k in kinds], dtype=object)[kind_i]
-    obj = np.array([KINDS[k][2] for k in kinds], dtype=object)[kind_i]
-    verb = np.array([KINDS[k][3] for k in kinds], dtype=object)[kind_i]
+    kind = np.array([TEMPLATES[k][2] for k in kinds], dtype=object)[kind_i]
+    unit = np.array([TEMPLATES[k][0] for k in kinds], dtype=object)[kind_i]
+    unit_text = np.array([TEMPLATES[k][1] for k in kinds], dtype=object)[kind_i]
+    obj = np.array([TEMPLATES[k][3] for k in kinds], dtype=object)[kind_i]
+    verb = np.array([TEMPLATES[k][4] for k in kinds], dtype=object)[kind_i]
+    # each template's indicator, from a sentence of its shape (the place name holds no cue word)
+    planned = status == "planned"
+    read = {(k, p): classify(TEMPLATES[k][0], TEMPLATES[k][3], ("计划" if p else "") + "2024年"
+                             + TEMPLATES[k][4], "")
+            for k in kinds for p in (False, True)}
+    pick = [[read[k, p] for k in kinds] for p in (False, True)]
+    ind_of = np.array([[c for c, _ in row] for row in pick], dtype=object)
+    per_of = np.array([[p for _, p in row] for row in pick], dtype=object)
+    indicator = ind_of[planned.astype(int), kind_i]
+    per = per_of[planned.astype(int), kind_i]
     prefix = np.array([q[1] for q in QUALIFIERS], dtype=object)[q_i]
     suffix = np.array([q[2] for q in QUALIFIERS], dtype=object)[q_i]
     qualifier = np.array([q[0] for q in QUALIFIERS], dtype=object)[q_i]
@@ -177,8 +201,8 @@ def make_synthetic(n_claims: int, seed: int = 0) -> dict[str, pd.DataFrame]:
         "source_type": "article", "doc": docs[claim_doc],
         "start": pd.array(start, dtype="Int64"), "end": pd.array(end, dtype="Int64"),
         "row": pd.array([None] * n, dtype="Int64"), "text": text, "value": value.astype(float),
-        "unit": unit, "kind": kind, "qualifier": qualifier, "object": obj,
-        "district": district, "street": street, "community": community, "programme": programme,
+        "unit": unit, "kind": kind, "qualifier": qualifier, "indicator": indicator, "per": per,
+        "object": obj, "district": district, "street": street, "community": community, "programme": programme,
         "status": status, "period": period, "evidence": evidence,
         "evidence_start": pd.array(evidence_start, dtype="Int64"),
     })
@@ -330,6 +354,8 @@ def make_fixture_tables() -> dict[str, dict[str, pd.DataFrame]]:
         tables["documents"].append({"doc": doc, "title": title, "sha256": "0" * 64,
                                     "source_type": "article", "chars": offsets[doc],
                                     "batch_id": batch})
+    for t in out.values():
+        assign_indicators(t["claims"])
     return {b: {name: pd.DataFrame(rows) for name, rows in t.items()} for b, t in out.items()}
 
 

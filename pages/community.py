@@ -6,7 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ui import links, widgets
-from ui.aggregate import totals_by_kind
+from ui.aggregate import per_capita, totals_by_indicator
 from ui.formatting import blank_missing, format_count
 from ui.labels import programme_label
 from ui.queries import (claims_table, community_choices, community_key_label, community_profile,
@@ -45,11 +45,13 @@ if profile.programmes:
                    for p in profile.programmes)
     st.markdown(tags, unsafe_allow_html=True)
 
-st.subheader("已实现的主要数字")
+st.subheader("已实现的主要指标")
 # links from the totals open the explorer on exactly this community (with the other filters)
 here = replace(filters, district=(profile.district,) if profile.district else (),
                street=(profile.street,) if profile.street else (), community=(profile.community,))
-widgets.kind_totals(totals_by_kind(profile.claims, "achieved"), here, "achieved")
+totals = totals_by_indicator(profile.claims, "achieved")
+widgets.indicator_totals(totals, here, "achieved")
+widgets.per_capita_block(per_capita(totals))
 
 st.subheader(f"全部数字及原文（{format_count(len(profile.claims))} 条）")
 if profile.claims.empty:

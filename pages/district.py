@@ -1,9 +1,9 @@
-"""区县: drill down district → street → community; the leading communities of each kind and the
+"""区县: drill down district → street → community; the leading communities of each indicator and the
 initiatives of the chosen area."""
 import streamlit as st
 
 from ui import charts, widgets
-from ui.aggregate import leading_communities, totals_by_kind
+from ui.aggregate import leading_communities, totals_by_indicator
 from ui.filters import clear_filters, filters_to_query, set_filter
 from ui.formatting import format_count
 from ui.navigation import COMMUNITY_PAGE
@@ -59,10 +59,10 @@ else:
                      query_params={**filters_to_query(filters),
                                    "profile": community_key_label(keys[0])})
 
-st.subheader(f"{here}已实现的主要数字")
-widgets.kind_totals(totals_by_kind(scope.facts, "achieved"), filters, "achieved")
+st.subheader(f"{here}已实现的主要指标")
+widgets.indicator_totals(totals_by_indicator(scope.facts, "achieved"), filters, "achieved")
 
-st.subheader("各类数字领先的社区")
+st.subheader("各指标领先的社区")
 st.caption("按已实现数字的合计排名（去重后）；街道或全市层面的数字不计入任何社区。")
 widgets.leading_tables(leading_communities(scope.facts, n=5))
 

@@ -3,7 +3,7 @@ communities and its initiatives."""
 import streamlit as st
 
 from ui import charts, widgets
-from ui.aggregate import leading_communities, totals_by_kind
+from ui.aggregate import leading_communities, totals_by_indicator
 from ui.filters import clear_filters, set_filter
 from ui.labels import programme_label
 from ui.queries import programme_summary, scope_of, summary_by
@@ -36,13 +36,13 @@ if programme is None:
 label = programme_label(programme)
 st.button("返回全部项目类型", on_click=clear_filters, args=("programme",),
           icon=":material/arrow_back:")
-st.subheader(f"{label}：已实现的主要数字")
-widgets.kind_totals(totals_by_kind(scope.facts, "achieved"), filters, "achieved")
+st.subheader(f"{label}：已实现的主要指标")
+widgets.indicator_totals(totals_by_indicator(scope.facts, "achieved"), filters, "achieved")
 
 st.plotly_chart(charts.unit_bars(summary_by(scope, "district"), "区（市）县", f"{label}："),
                 key="chart_districts", config={"displayModeBar": False})
 
-st.subheader(f"{label}：各类数字领先的社区")
+st.subheader(f"{label}：各指标领先的社区")
 widgets.leading_tables(leading_communities(scope.facts, n=5))
 
 st.subheader(f"{label}：特色项目")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from loaders.indicators import sheet_indicator
+
 from loaders.programmes import classify_programme, programme_labels
 from loaders.quantities import parse_quantity
 from loaders.sheets import (_STATUS, ERROR, EXAMPLE_MARK, FIELDS, NOTE, _blank,
@@ -202,6 +204,10 @@ def reference_validate(sheet, mapping: dict[str, str], *, known: pd.DataFrame | 
 
 
 def _result(problems, claims, sheet, mapping, skipped) -> Validation:
+    if claims:   # the indicator, row by row, from the 指标 cell and the value column's header
+        header = next((h for h, f in mapping.items() if f == "value"), None)
+        for c in claims:
+            c["indicator"], c["per"] = sheet_indicator(c["unit"], c["object"], header, c["evidence"])
     frame = (conform("claims", pd.DataFrame(claims, columns=[c.name for c in TABLES["claims"]]))
              if claims else empty_frame("claims"))
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))

@@ -201,7 +201,7 @@ OFFLINE_PROBE = """(() => JSON.stringify({
   drawn: [...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('.main-svg .bars, .main-svg .barlayer .point')).length,
   loaded: performance.getEntriesByType('resource').map(e => e.name),
   errors: window.__errors || [],
-  complete: document.readyState === 'complete',
+  ready: document.readyState,
 }))()"""
 
 
@@ -216,13 +216,13 @@ def test_html_draws_its_charts_with_the_network_off(report, tmp_path):
             await dt_.call("Network.emulateNetworkConditions", offline=True, latency=0,
                            downloadThroughput=-1, uploadThroughput=-1)
             await dt_.call("Page.navigate", url=path.as_uri())
-            for _ in range(40):
+            for _ in range(120):   # up to 30 s on a busy machine; usually done in one or two
                 await asyncio.sleep(0.25)
                 result = await dt_.call("Runtime.evaluate", expression=OFFLINE_PROBE,
                                         returnByValue=True)
                 info = json.loads(result["result"]["value"])
-                # the whole file parsed (a later chart's div may not exist yet) and all drawn
-                if info["complete"] and info["charts"] and info["drawn"] == info["charts"]:
+                # the page may still be parsing (the second chart not yet in it): wait for it
+                if info["ready"] == "complete" and info["charts"] and info["drawn"] == info["charts"]:
                     break
             return info
 

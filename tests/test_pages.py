@@ -7,10 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.store import commit_batch
 from loaders.synth import make_fixture_tables, write_fixture
-from ui.aggregate import totals_by_kind
+from ui.aggregate import totals_by_indicator
 from ui.dataset import load_dataset
-from ui.formatting import format_quantity
-from ui.labels import kind_label
+from ui.formatting import format_total
+from ui.labels import indicator_label
 from ui.navigation import PAGES, UPLOAD_PAGE, page_exists
 from ui.queries import Filters, scope_counts, scope_of
 
@@ -61,8 +61,9 @@ def expected_metrics(store, filters: Filters) -> dict[str, str]:
     c = scope_counts(scope)
     out = {"社区（村）": str(c.communities), "数据条数": str(c.facts),
            "来源文件": str(c.sources), "特色项目": str(c.initiatives)}
-    for r in totals_by_kind(scope.facts, "achieved").itertuples():
-        out[kind_label(r.kind)] = format_quantity(r.value, r.unit, r.qualifier)
+    for r in totals_by_indicator(scope.facts, "achieved").itertuples():
+        out[indicator_label(r.indicator, r.per if isinstance(r.per, str) else None)] = \
+            format_total(r.value, r.unit, r.qualifier, r.rule, r.low)
     return out
 
 
@@ -91,11 +92,13 @@ def test_overview_figures(fixture_store, monkeypatch):
     shown = metrics(at)
     assert shown == expected_metrics(fixture_store, Filters())
     # by hand (see loaders.synth.make_fixture_tables): duplicate counted once, 余 kept,
-    # 60余 + 近21000 only approximate, planned 500人次 kept apart
+    # 60余 volunteers and 近2.1万 residents are different indicators, planned 500人次 kept apart
     assert shown["社区（村）"] == "2" and shown["数据条数"] == "11"
     assert shown["服务人次"] == "7400余人次"
-    assert shown["服务人数"] == "约2.11万人"
-    assert shown["资金金额"] == "50万元"
+    assert shown["志愿者人数"] == "60余人"
+    assert shown["常住人口"] == "近2.1万人"
+    assert shown["营收（年均）"] == "50万元"
+    assert "服务人数" not in shown and "投入资金" not in shown
     planned = [m for m in at.metric if m.label == "服务人次" and m.value == "500人次"]
     assert len(planned) == 1
 
@@ -134,6 +137,9 @@ def test_community_profile_from_url(fixture_store, monkeypatch):
     assert at.header[0].value == "玉林东路社区"
     assert any("王建国" in m.value for m in at.markdown)
     assert any('<mark class="claim-span">近2.1万人</mark>' in m.value for m in at.markdown)
+    # its population is known, so per-capita figures are offered, labelled with their base
+    per_1000 = {m.label: m.value for m in at.metric if m.label.startswith("每千人")}
+    assert per_1000 == {"每千人服务人次": "约200人次"}      # 4200余 ÷ 近21000 × 1000
 
 
 def test_explorer_search_and_evidence_escaping(fixture_store, monkeypatch):
@@ -144,6 +150,28 @@ def test_explorer_search_and_evidence_escaping(fixture_store, monkeypatch):
     html = [m.value for m in at.markdown if "evidence" in m.value]
     assert html and "&lt;年营收&gt;" in html[0] and "<年营收>" not in html[0]
     assert '<mark class="claim-span">50万元</mark>' in html[0]
+
+
+def test_the_user_picks_the_indicators_and_the_url_keeps_them(fixture_store, monkeypatch):
+    at = open_app(fixture_store, monkeypatch, query={"show": "服务人次"})
+    assert at.multiselect(key="show").value == ["service_times"]
+    shown = metrics(at)
+    assert shown["服务人次"] == "7400余人次"
+    assert "志愿者人数" not in shown and "常住人口" not in shown
+    at.multiselect(key="show").set_value(["service_times", "population"]).run()
+    assert set(metrics(at)) >= {"服务人次", "常住人口"} and "志愿者人数" not in metrics(at)
+
+
+def test_a_total_says_what_it_counts_on_hover(fixture_store, monkeypatch):
+    at = open_app(fixture_store, monkeypatch)
+    card = next(m for m in at.metric if m.label == "常住人口")
+    assert "指标解释" in card.help and "同一地点只取最新" in card.help
+
+
+def test_the_heatmap_can_show_an_indicator(fixture_store, monkeypatch):
+    at = open_app(fixture_store, monkeypatch, query={"heat": "服务人次（已实现合计）"})
+    assert not at.exception
+    assert at.selectbox(key="heat").value == "service_times"
 
 
 def test_explorer_finds_unsure_places_and_explains_them(tmp_path, monkeypatch):

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from loaders.synth import write_fixture
-from ui.aggregate import totals_by_kind
+from ui.aggregate import totals_by_indicator
 from ui.dataset import load_dataset
-from ui.formatting import format_quantity
-from ui.labels import kind_label
+from ui.formatting import format_total
+from ui.labels import indicator_label
 from ui.queries import Filters, community_choices, community_profile, scope_of
 from ui.slides import (Deck, Evidence, Source, Slide, build_deck, deck_from_query, deck_sources,
                        deck_to_query, export_name, presenting, quotations, ranked_spotlights,
@@ -130,14 +130,16 @@ def test_default_deck_for_a_district(ds):
                                      Filters(kind=("person_times",))])
 def test_headline_figures_are_the_dashboards_totals(ds, filters):
     headline = build_deck(ds, filters, Deck(kinds=("headline",)), DAY)[0]
-    totals = totals_by_kind(scope_of(ds, filters).facts, "achieved")
+    totals = totals_by_indicator(scope_of(ds, filters).facts, "achieved")
     assert [(n.label, n.value) for n in headline.numbers] == [
-        (kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier)) for r in totals.itertuples()]
+        (indicator_label(r.indicator, r.per if isinstance(r.per, str) else None),
+         format_total(r.value, r.unit, r.qualifier, r.rule, r.low)) for r in totals.itertuples()]
 
 
 def test_fixture_headline_by_hand(ds):
     numbers = {n.label: n.value for n in build_deck(ds, Filters(), Deck(kinds=("headline",)), DAY)[0].numbers}
-    assert numbers["服务人次"] == "7400余人次" and numbers["服务人数"] == "约2.11万人"
+    assert numbers["服务人次"] == "7400余人次" and numbers["常住人口"] == "近2.1万人"
+    assert numbers["志愿者人数"] == "60余人" and "服务人数" not in numbers
 
 
 def test_district_chart_compares_the_districts(ds):
@@ -152,7 +154,12 @@ def test_spotlight_shows_figures_with_their_sentences_and_initiatives(ds):
     slide = build_deck(ds, Filters(), deck, DAY)[0]
     assert slide.title == "社区风采：玉林东路社区"
     assert "王建国" in slide.subtitle and "玉林街道" in slide.subtitle
-    assert [n.value for n in slide.numbers] == ["近2.1万人", "3000余人次", "200余户"]
+    # the same totals as the community profile: 1200 + 3000余人次 of the community
+    assert [n.value for n in slide.numbers] == ["近2.1万人", "4200余人次", "200余户"]
+    profile = community_profile(ds, YULIN, Filters())
+    totals = totals_by_indicator(profile.claims, "achieved")
+    assert [n.value for n in slide.numbers] == [
+        format_total(r.value, r.unit, r.qualifier, r.rule, r.low) for r in totals.itertuples()]
     before, figure, after = slide.evidence[0].parts()
     assert (before, figure, after) == ("玉林东路社区有居民", "近2.1万人", "，老年人占三成。")
     assert all(e.figure in e.sentence for e in slide.evidence)

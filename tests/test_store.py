@@ -11,7 +11,8 @@ from loaders.schema import SchemaError, conform, empty_frame
 def _claims(n=2, **over):
     rows = [{"claim_id": f"c{i}", "batch_id": "", "source_type": "article", "doc": "a.txt",
              "start": i, "end": i + 3, "row": None, "text": "20场", "value": 20.0,
-             "unit": "event", "kind": "events", "qualifier": "exact", "object": "活动",
+             "unit": "event", "kind": "events", "qualifier": "exact", "indicator": "events",
+             "per": None, "object": "活动",
              "district": "成华区", "street": "猛追湾街道", "community": "培华路社区",
              "programme": "culture", "status": "achieved", "period": "2025",
              "evidence": "开展活动20场。", "evidence_start": 0, **over} for i in range(n)]

@@ -60,7 +60,8 @@ def batch_tables(batch_id: str, n: int) -> dict[str, pd.DataFrame]:
         "claim_id": [f"{batch_id}-{i}" for i in range(n)], "batch_id": batch_id,
         "source_type": "sheet", "doc": f"{batch_id}.xlsx", "start": None, "end": None,
         "row": range(2, n + 2), "text": "20场", "value": 20.0, "unit": "event", "kind": "events",
-        "qualifier": "exact", "object": "活动", "district": "成华区", "street": "猛追湾街道",
+        "qualifier": "exact", "indicator": "events", "per": None, "object": "活动",
+        "district": "成华区", "street": "猛追湾街道",
         "community": "培华路社区", "programme": "culture", "status": "achieved", "period": "2025",
         "evidence": "开展活动20场。" * 4, "evidence_start": None})
     documents = pd.DataFrame([{"doc": f"{batch_id}.xlsx", "title": "数据", "sha256": "0" * 64,

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .formatting import format_count, format_quantity
-from .labels import district_tiles, kind_label, programme_label, status_label, unit_label
+from .formatting import format_count, format_number, format_quantity
+from .labels import district_tiles, indicator_label, programme_label, status_label, unit_label
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 BLUES = [[0, "#eef3fb"], [0.25, "#c6d8f0"], [0.6, "#5b8fd0"], [1, "#1f4e96"]]
@@ -76,9 +76,12 @@ def district_tile_map(summary: pd.DataFrame, title: str = "各区（市）县数
     return fig
 
 
-def district_programme_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """Distinct facts per district × programme (ui.aggregate.district_programme_matrix)."""
-    title = "各区（市）县 × 项目类型：数据条数（去重后）"
+def district_programme_heatmap(matrix: pd.DataFrame, indicator: str | None = None,
+                               unit: str = "") -> go.Figure:
+    """Distinct facts, or an indicator's achieved total, per district × programme
+    (ui.aggregate.district_programme_matrix)."""
+    title = "各区（市）县 × 项目类型：" + (f"{indicator_label(indicator)}（已实现合计，{unit_label(unit)}）"
+                                      if indicator else "数据条数（去重后）")
     if matrix.empty:
         return empty_figure(title)
     order = [t["name"] for t in district_tiles()]
@@ -88,10 +91,14 @@ def district_programme_heatmap(matrix: pd.DataFrame) -> go.Figure:
     z = matrix.to_numpy()
     fig = go.Figure(go.Heatmap(
         z=z, x=x, y=list(matrix.index), colorscale=BLUES,
-        text=np.where(z > 0, z.astype(str), ""), texttemplate="%{text}",
-        hovertemplate="%{y} · %{x}<br>%{z} 条<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": "条"}, "thickness": 12, "tickformat": ",d",
-                  **({"tick0": 0, "dtick": 1} if z.max() <= 6 else {})}))
+        text=np.array([[format_number(v) if v > 0 else "" for v in row] for row in z]),
+        texttemplate="%{text}",
+        hovertemplate="%{y} · %{x}<br>%{text}" + (unit_label(unit) if indicator else " 条")
+        + "<extra></extra>", xgap=2, ygap=2,
+        colorbar={"title": {"text": unit_label(unit) if indicator else "条"}, "thickness": 12,
+                  # counts: whole-number ticks only
+                  **({} if indicator else {"tickformat": ",d",
+                                           **({"tick0": 0, "dtick": 1} if z.max() <= 6 else {})})}))
     fig.update_yaxes(autorange="reversed")
     # upright labels stacked one per column: slanted ones overlap on a phone (414 px)
     fig.update_xaxes(tickangle=-90, side="bottom", automargin=True)
@@ -121,24 +128,28 @@ def programme_bars(counts: pd.DataFrame) -> go.Figure:
 
 
 def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
-    """For each kind that has a planned figure, the achieved total beside the planned total
-    (ui.aggregate.achieved_vs_planned). Kinds differ in unit and size, so each pair is drawn
+    """For each indicator that has a planned figure, the achieved total beside the planned total
+    (ui.aggregate.achieved_vs_planned). Indicators differ in unit and size, so each pair is drawn
     relative to its own larger value and labelled with its real figures."""
-    title = "已实现与计划目标对比（各类别分别统计，不相加）"
+    title = "已实现与计划目标对比（各指标分别统计，不相加）"
     if frame.empty:
         return empty_figure(title, "所选范围内没有计划目标类数据")
-    groups = list(dict.fromkeys(zip(frame["kind"], frame["unit"])))
-    names = [f"{kind_label(k)}（{unit_label(u)}）" for k, u in groups]
+    groups = list(dict.fromkeys(zip(frame["indicator"], frame["unit"])))
+    names = [f"{indicator_label(k)}（{unit_label(u)}）" for k, u in groups]
     fig = go.Figure()
+    # (indicator, unit) → status → (value, qualifier): plain lookups, one pass over the rows
+    pairs: dict = {}
+    for ind, unit, status, value, qual in zip(frame["indicator"], frame["unit"], frame["status"],
+                                               frame["value"], frame["qualifier"]):
+        pairs.setdefault((ind, unit), {})[status] = (float(value), qual)
     for status in ("planned", "achieved"):
         shares, labels = [], []
         for kind, unit in groups:
-            pair = frame[(frame["kind"] == kind) & (frame["unit"] == unit)].set_index("status")
-            top = float(pair["value"].max()) or 1.0
-            if status in pair.index:
-                shares.append(float(pair.at[status, "value"]) / top)
-                labels.append(format_quantity(pair.at[status, "value"], unit,
-                                              pair.at[status, "qualifier"]))
+            pair = pairs[kind, unit]
+            top = max(v for v, _ in pair.values()) or 1.0
+            if status in pair:
+                shares.append(pair[status][0] / top)
+                labels.append(format_quantity(pair[status][0], unit, pair[status][1]))
             else:
                 shares.append(0.0)
                 labels.append("无")
@@ -149,17 +160,17 @@ def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", bargap=0.35, bargroupgap=0.08)
     fig.update_xaxes(visible=False, range=[0, 1.45])
     fig.update_yaxes(autorange="reversed")
-    fig.add_annotation(text="条形长度为同一类别内的相对大小", x=0, y=-0.02, xref="paper",
+    fig.add_annotation(text="条形长度为同一指标内的相对大小", x=0, y=-0.02, xref="paper",
                        yref="paper", showarrow=False, font={"size": 11, "color": "#888"},
                        xanchor="left", yanchor="top")
     fig.update_layout(legend={"traceorder": "reversed"})
     return _layout(fig, title, max(280, 140 + 62 * len(groups)), legend=True, note=True)
 
 
-def leading_chart(top: pd.DataFrame, kind: str, unit: str) -> go.Figure:
-    """The leading communities of one kind (rows of ui.aggregate.leading_communities)."""
-    title = f"{kind_label(kind)}领先的社区（已实现，单位：{unit_label(unit)}）"
-    part = top[(top["kind"] == kind) & (top["unit"] == unit)].sort_values("value")
+def leading_chart(top: pd.DataFrame, indicator: str, unit: str) -> go.Figure:
+    """The leading communities of one indicator (rows of ui.aggregate.leading_communities)."""
+    title = f"{indicator_label(indicator)}领先的社区（已实现，单位：{unit_label(unit)}）"
+    part = top[(top["indicator"] == indicator) & (top["unit"] == unit)].sort_values("value")
     if part.empty:
         return empty_figure(title)
     fig = go.Figure(go.Bar(

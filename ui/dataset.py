@@ -17,21 +17,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from loaders.schema import TABLES, SchemaError, conform, empty_frame
+from loaders.indicators import add_indicators
+from loaders.schema import TABLES, SchemaError, arrow_schema, conform, empty_frame
 from loaders.store import list_batches, store_root
 
 from .aggregate import distinct_facts, fact_keys
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
-CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "district", "street",
-               "community", "programme", "status", "period", "place_confidence")
+CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "indicator", "per",
+               "district", "street", "community", "programme", "status", "period", "place_confidence")
 PLACE = ("district", "street", "community")
 PLACE_SEP = "|"
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
 # text columns are most of the bytes, so figures are made from these alone.
-NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "fact_key", "place")
-READ_NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row")  # offsets: to sort in source order
+NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "evidence_start", "fact_key", "place")
+# offsets: to sort in source order, and (evidence_start) to tell the sentence of a mention
+READ_NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "evidence_start")
 TEXT_COLUMNS = tuple(c.name for c in TABLES["claims"] if c.name not in READ_NUMBER_COLUMNS)
 
 
@@ -145,8 +147,20 @@ def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
         path = folder / f"{table}.parquet"
         try:
             have = set(pq.read_schema(path).names)
-            part = pq.read_table(path, columns=[n for n in names if n in have],
-                                 read_dictionary=[c for c in dictionary if c in names and c in have])
+            if table == "claims" and "indicator" not in have:
+                # a batch of a version before indicators: read whole, indicators added on read
+                frame = add_indicators(pq.read_table(path).to_pandas())
+                keep = [n for n in names if n in frame.columns]
+                part = pa.Table.from_pandas(frame[keep], preserve_index=False)
+                part = part.cast(pa.schema([arrow_schema(table).field(n) for n in keep]))
+                for n in keep:   # the coded columns as the other batches give them
+                    if n in dictionary:
+                        part = part.set_column(part.schema.get_field_index(n), n,
+                                               part.column(n).dictionary_encode())
+                have = set(keep)
+            else:
+                part = pq.read_table(path, columns=[n for n in names if n in have],
+                                     read_dictionary=[c for c in dictionary if c in names and c in have])
         except FileNotFoundError:
             continue
         # A batch written before a column was added (loaders.schema `added`) reads it as null.

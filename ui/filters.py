@@ -13,7 +13,7 @@ from .state import current_dataset
 # key (query parameter) → sidebar label; the order is the order in the sidebar
 FILTER_LABELS = {
     "district": "区县", "street": "街道（镇）", "community": "社区（村）", "programme": "项目类型",
-    "kind": "数据类别", "status": "状态", "period": "年份", "doc": "来源文件", "batch": "导入批次",
+    "indicator": "指标", "kind": "数据类别", "status": "状态", "period": "年份", "doc": "来源文件", "batch": "导入批次",
 }
 PLACE_FILTERS = ("district", "street", "community")
 

@@ -57,6 +57,22 @@ def format_quantity(value: float | None, unit: str, qualifier: str = "exact") ->
     return f"{prefix}{number}{suffix}{unit_label(unit)}"
 
 
+def format_total(value: float | None, unit: str, qualifier: str = "exact", rule: str = "sum",
+                 low: float | None = None) -> str:
+    """A total as it reads: 3000余人次; for rates and shares the range, lowest–highest (30%–40%)."""
+    high = format_quantity(value, unit, qualifier)
+    if rule in ("rate", "share") and low is not None and not _same(low, value):
+        return f"{format_quantity(low, unit, 'exact').removesuffix(unit_label(unit))}–{high}"
+    return high
+
+
+def _same(a, b) -> bool:
+    try:
+        return math.isclose(float(a), float(b))
+    except (TypeError, ValueError):
+        return False
+
+
 def format_count(n: int) -> str:
     """A count of rows, communities or sources: thousands separated, never 万-scaled below 10万."""
     return f"{int(n):,}" if n < 100_000 else format_number(n)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from loaders.indicators import (aggregation_of, indicator_codes, indicator_definition,
+                                indicator_name, period_label)
 from loaders.programmes import programme_labels
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -71,3 +73,27 @@ def source_type_label(source_type: str) -> str:
 
 def programme_label(code: str) -> str:
     return programme_labels().get(code, code)
+
+
+def indicator_label(code: str, per: str | None = None) -> str:
+    """服务人次, or 服务人次（日均） for a rate."""
+    name = indicator_name(code)
+    return f"{name}（{period_label(per)}）" if period_label(per) else name
+
+
+RULE_NOTES = {
+    "sum": "各条数字相加。",
+    "stock": "规模指标：同一地点只取最新（无年份时取最大）的一个数，不同年份、来源不重复相加；各地点再相加。",
+    "rate": "频率数字（日均、年均、人均等）不与累计数相加，多条时显示最低到最高。",
+    "share": "百分比不相加，多条时显示最低到最高。",
+    "none": "只逐条显示，不合计。",
+}
+
+
+def indicator_help(code: str, per: str | None = None) -> str:
+    """The definition (指标解释) and how the figures of the indicator add up."""
+    return f"指标解释：{indicator_definition(code)}　合计方法：{RULE_NOTES[aggregation_of(code, per)]}"
+
+
+def indicator_options() -> tuple[str, ...]:
+    return indicator_codes()

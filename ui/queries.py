@@ -11,15 +11,17 @@ from loaders.programmes import programme_codes
 from .aggregate import count_facts, distinct_facts
 from .dataset import PLACE_SEP, Dataset
 from .formatting import format_quantity
-from .labels import (confidence_label, district_names, kind_codes, kind_label, programme_label,
-                     qualifier_label, source_type_label, status_codes, status_label, unit_label)
+from .labels import (confidence_label, district_names, indicator_label, indicator_options,
+                     kind_codes, kind_label, programme_label, qualifier_label, source_type_label,
+                     status_codes, status_label, unit_label)
 
 # filter field → column it constrains (same name in claims, communities and initiatives)
 FILTER_COLUMNS = {"district": "district", "street": "street", "community": "community",
-                  "programme": "programme", "kind": "kind", "status": "status", "doc": "doc",
+                  "programme": "programme", "indicator": "indicator", "kind": "kind",
+                  "status": "status", "doc": "doc",
                   "batch": "batch_id", "period": "period"}
 # filters that only claims can answer: when one is set, a community counts only through its claims
-CLAIM_ONLY = ("programme", "kind", "status", "period")
+CLAIM_ONLY = ("programme", "indicator", "kind", "status", "period")
 LEVELS = ("district", "street", "community")
 LEVEL_LABELS = {"district": "区县", "street": "街道（镇）", "community": "社区（村）"}
 CITY_WIDE = "全市（未指明区县）"
@@ -32,6 +34,7 @@ class Filters:
     street: tuple[str, ...] = ()
     community: tuple[str, ...] = ()
     programme: tuple[str, ...] = ()
+    indicator: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     doc: tuple[str, ...] = ()
@@ -102,6 +105,9 @@ def code_options(ds: Dataset, name: str) -> list[str]:
     if name == "programme":
         present = _present(claims["programme"]) | _present(initiatives["programme"])
         return [c for c in programme_codes() if c in present] + sorted(present - set(programme_codes()))
+    if name == "indicator":
+        present = _present(claims["indicator"])
+        return [k for k in indicator_options() if k in present]
     if name == "kind":
         present = _present(claims["kind"])
         return [k for k in kind_codes() if k in present]
@@ -122,6 +128,8 @@ def code_options(ds: Dataset, name: str) -> list[str]:
 def option_label(name: str, value: str) -> str:
     if name == "programme":
         return programme_label(value)
+    if name == "indicator":
+        return indicator_label(value)
     if name == "kind":
         return kind_label(value)
     if name == "status":
@@ -279,8 +287,8 @@ def search_claims(claims: pd.DataFrame, query: str) -> pd.DataFrame:
 
 SORTS = {
     "source": ("按来源与原文顺序", ["doc", "start", "row"], [True, True, True]),
-    "value_desc": ("按数值从大到小", ["kind", "value"], [True, False]),
-    "value_asc": ("按数值从小到大", ["kind", "value"], [True, True]),
+    "value_desc": ("按数值从大到小", ["indicator", "value"], [True, False]),
+    "value_asc": ("按数值从小到大", ["indicator", "value"], [True, True]),
     "place": ("按区县、街道、社区", ["district", "street", "community", "doc", "start"],
               [True, True, True, True, True]),
     "batch": ("按导入批次（新→旧）", ["batch_id", "doc", "start"], [False, True, True]),
@@ -291,11 +299,11 @@ def sort_claims(claims: pd.DataFrame, how: str) -> pd.DataFrame:
     _, cols, ascending = SORTS[how]
     frame = claims
     keys = {}
-    kind_rank = {k: i for i, k in enumerate(kind_codes())}
+    indicator_rank = {k: i for i, k in enumerate(indicator_options())}
     for col in cols:
         s = frame[col]
-        if col == "kind":  # kinds in the order the overview shows them, not alphabetically
-            keys[col] = s.astype("object").map(kind_rank)
+        if col == "indicator":  # in catalogue order, as the overview shows them
+            keys[col] = s.astype("object").map(indicator_rank)
         elif isinstance(s.dtype, pd.CategoricalDtype):
             # categoricals sort by category order, which is read order; sort by the text
             keys[col] = s.astype("object")
@@ -307,7 +315,7 @@ def sort_claims(claims: pd.DataFrame, how: str) -> pd.DataFrame:
 
 
 CLAIM_COLUMNS = {  # display column → how it is made from a claims row
-    "原文": "text", "数值": None, "类别": "kind", "口径": "qualifier", "对象": "object",
+    "原文": "text", "数值": None, "指标": "indicator", "类别": "kind", "口径": "qualifier", "对象": "object",
     "社区": "community", "街道": "street", "区县": "district", "项目类型": "programme",
     "状态": "status", "年份": "period", "地点可信度": "place_confidence", "地点依据": "place_note",
     "依据原句": "evidence", "来源": "doc",
@@ -332,6 +340,9 @@ def claims_table(claims: pd.DataFrame, sources: dict | None = None) -> pd.DataFr
             out[header] = [format_quantity(v, u, q) for v, u, q in
                            zip(claims["value"], claims["unit"].astype("object"),
                                claims["qualifier"].astype("object"))]
+        elif col == "indicator":
+            out[header] = [indicator_label(i, p) for i, p in
+                           zip(claims["indicator"].astype("object"), claims["per"].astype("object"))]
         elif col == "kind":
             out[header] = _label_column(claims[col], kind_label)
         elif col == "qualifier":

@@ -19,11 +19,11 @@ import plotly.graph_objects as go
 import yaml
 
 from . import charts
-from .aggregate import count_facts, distinct_facts, totals_by_kind
+from .aggregate import count_facts, distinct_facts, rules, totals_by_indicator, totals_by_status
 from .dataset import Dataset
 from .filters import describe_filters, filter_label
-from .formatting import format_count, format_quantity, locate_span
-from .labels import DATA_DIR, is_additive, kind_codes, kind_label, programme_label, status_label
+from .formatting import format_count, format_total, locate_span
+from .labels import DATA_DIR, indicator_label, programme_label, status_label
 from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
                       community_choices, doc_labels,
                       community_key_label, community_profile, drill_level, initiatives_table,
@@ -304,16 +304,26 @@ def _title_slide(ds, scope: Scope, filters: Filters, today: dt.date) -> Slide:
                  sources=sources_of(ds, scope.facts, scope.initiatives, scope.communities))
 
 
+def _total_number(r) -> Number:
+    """One row of ui.aggregate.totals_by_indicator as a slide number: what it counts, the total
+    (or a rate's or share's range) and how it was made."""
+    per = r.per if isinstance(r.per, str) else None
+    how = {"sum": f"{r.facts} 条数据相加", "stock": f"{r.counted} 个地点各取最新一数",
+           "rate": f"{r.facts} 条，不相加", "share": f"{r.facts} 条，不相加"}.get(r.rule, "")
+    return Number(indicator_label(r.indicator, per),
+                  format_total(r.value, r.unit, r.qualifier, r.rule, r.low), how)
+
+
 def _headline_slide(ds, scope: Scope, filters: Filters) -> Slide:
-    totals = totals_by_kind(scope.facts, "achieved")
+    totals = totals_by_indicator(scope.facts, "achieved")
     shown = totals.head(limit("max_headline"))
-    numbers = [Number(kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier),
-                      f"{r.facts} 条数据相加") for r in shown.itertuples()]
+    numbers = [_total_number(r) for r in shown.itertuples()]
     facts = scope.facts
     used = facts[(facts["status"] == "achieved").to_numpy()
-                 & facts["kind"].isin(list(shown["kind"])).to_numpy()]
-    note = ("按类别分别合计：人、人次、户等不同单位从不相加，同一来源重复提及的数字只算一次，"
-            "计划目标不计入。") if numbers else "所选范围内没有可相加的已实现数字。"
+                 & facts["indicator"].isin(list(shown["indicator"])).to_numpy()]
+    note = ("按指标分别合计：不同指标从不相加，同一来源重复提及的数字只算一次，人口、户数、面积等规模指标"
+            "同一地点只取一个数，日均、年均和百分比不相加，计划目标不计入。") if numbers \
+        else "所选范围内没有可合计的已实现指标。"
     return Slide("headline", f"{scope_name(filters)}已实现的主要数字", numbers=numbers, note=note,
                  sources=sources_of(ds, used))
 
@@ -352,22 +362,22 @@ def _programme_slide(ds, scope: Scope, filters: Filters) -> Slide:
                  sources=sources_of(ds, scope.facts))
 
 
-def _spotlight_figures(claims: pd.DataFrame) -> pd.DataFrame:
-    """Up to max_spotlight_figures facts of a community: achieved before planned, summable kinds
-    first, one per kind (its largest), kinds in display order."""
+def _spotlight_totals(claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Up to max_spotlight_figures totals of a community, the same totals as its profile page
+    (ui.aggregate.totals_by_status: achieved first, then planned), and for each the largest
+    fact behind it (its sentence goes on the slide)."""
+    totals = totals_by_status(claims)
+    totals = totals.assign(_planned=(totals["status"] == "planned").to_numpy()) \
+        .sort_values("_planned", kind="stable").drop(columns="_planned") \
+        .head(limit("max_spotlight_figures")).reset_index(drop=True)
     facts = distinct_facts(claims)
-    facts = facts[(facts["kind"] != "other").to_numpy()]  # a bare "4" reads as nothing on a slide
-    if facts.empty:
-        return facts
-    order = {k: i for i, k in enumerate(kind_codes())}
-    kinds = facts["kind"].astype("object")
-    ranked = facts.assign(_planned=(facts["status"] == "planned").to_numpy(),
-                          _summable=~kinds.map(is_additive).astype(bool),
-                          _kind=kinds.map(order).fillna(len(order)), _value=-facts["value"])
-    ranked = ranked.sort_values(["_planned", "_summable", "_kind", "_value"], kind="stable")
-    ranked = ranked.drop_duplicates(["kind", "unit"])
-    return ranked.head(limit("max_spotlight_figures")).drop(
-        columns=["_planned", "_summable", "_kind", "_value"])
+    per = facts["per"].astype("object").fillna("")
+    rows = []
+    for r in totals.itertuples():
+        part = facts[((facts["indicator"] == r.indicator) & (facts["status"] == r.status)).to_numpy()
+                     & (per == (r.per if isinstance(r.per, str) else "")).to_numpy()]
+        rows.append(part.sort_values("value", ascending=False, kind="stable").index[0])
+    return totals, facts.loc[rows]
 
 
 def _evidence(r, names: dict) -> Evidence:
@@ -387,13 +397,15 @@ def _evidence(r, names: dict) -> Evidence:
 
 def _spotlight_slide(ds, key: str, filters: Filters) -> Slide:
     profile = community_profile(ds, key, filters)
-    figures = _spotlight_figures(profile.claims)
+    totals, figures = _spotlight_totals(profile.claims)
     names = doc_labels(ds)
-    numbers, evidence = [], []
-    for _, r in figures.iterrows():
-        value = format_quantity(r["value"], r["unit"], r["qualifier"])
-        numbers.append(Number(kind_label(r["kind"]), value, status_label(r["status"]) if r["status"] == "planned" else ""))
-        evidence.append(_evidence(r, names))
+    numbers = []
+    for r in totals.itertuples():
+        number = _total_number(r)
+        if r.status == "planned":
+            number = Number(number.label, number.value, status_label(r.status))
+        numbers.append(number)
+    evidence = [_evidence(r, names) for _, r in figures.iterrows()]
     inits = initiatives_table(profile.initiatives, names).head(limit("max_initiatives"))
     bullets = [f"{r.项目名称}（{r.项目类型}）" for r in inits.itertuples()]
     place = "".join(x for x in (profile.district, profile.street) if x)
@@ -415,7 +427,8 @@ def ranked_spotlights(scope: Scope) -> list[str]:
     with no figure to show (none, or only bare counts, which _spotlight_figures leaves out) is
     not ranked, so a default deck never opens on "暂无收录的数字"."""
     facts = scope.facts
-    shown = facts[facts["community"].notna().to_numpy() & (facts["kind"] != "other").to_numpy()]
+    # a figure of 其他 or of a `none` indicator makes no total, so gives a spotlight nothing to show
+    shown = facts[facts["community"].notna().to_numpy() & (rules(facts) != "none")]
     place = shown["place"].astype("object") if "place" in shown else (
         shown["district"].astype("object").fillna("") + "|" + shown["street"].astype("object").fillna("")
         + "|" + shown["community"].astype("object"))

@@ -9,8 +9,10 @@ import streamlit as st
 
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
-from .formatting import blank_missing, format_count, format_quantity, highlight_evidence
-from .labels import confidence_label, kind_label, qualifier_label, source_type_label, status_label
+from .formatting import (blank_missing, format_count, format_quantity, format_total,
+                         highlight_evidence)
+from .labels import (confidence_label, indicator_help, indicator_label, qualifier_label,
+                     source_type_label, status_label)
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_labels, doc_labels, document_info
 from .state import current_dataset
@@ -70,21 +72,58 @@ def claims_link(filters: Filters, label: str, key_suffix: str = "", **override) 
                  query_params=filters_to_query(filters, **override))
 
 
-def kind_totals(totals: pd.DataFrame, filters: Filters, status: str, columns: int = 4) -> None:
-    """One tile per kind: the total with its honest qualifier, how many facts it adds, and a
-    link to those facts with their sentences."""
+def indicator_choices(total: bool = False) -> list[str]:
+    """Every catalogue indicator but 其他 (never totalled), or with `total` only those that add up
+    (sum, stock), in catalogue order: a stable option list, so a link that names one stays valid
+    whatever the filters."""
+    from loaders.indicators import OTHER, aggregation_of, indicator_codes
+
+    return [c for c in indicator_codes() if c != OTHER
+            and (not total or aggregation_of(c) in ("sum", "stock"))]
+
+
+def indicator_totals(totals: pd.DataFrame, filters: Filters, status: str, columns: int = 4) -> None:
+    """One tile per indicator (ui.aggregate.totals_by_indicator): what it counts, the total with
+    its honest qualifier (or the range of a rate or share), the definition and adding-up rule on
+    hover, and a link to the facts behind it with their sentences."""
     if totals.empty:
-        st.caption(f"所选范围内没有可相加的{status_label(status)}数字。")
+        st.caption(f"所选范围内没有可合计的{status_label(status)}指标。")
         return
     rows = [totals.iloc[i:i + columns] for i in range(0, len(totals), columns)]
     for chunk in rows:
         cols = st.columns(columns)
         for col, r in zip(cols, chunk.itertuples()):
+            per = r.per if isinstance(r.per, str) else None
             with col.container(border=True):
-                st.metric(kind_label(r.kind), format_quantity(r.value, r.unit, r.qualifier),
-                          help=f"{r.facts} 条数据相加，同一来源重复提及只算一次。"
-                               + QUALIFIER_NOTES[r.qualifier])
-                claims_link(filters, f"{r.facts} 条依据", kind=[r.kind], status=[status])
+                if r.rule == "stock" and r.counted < r.facts:
+                    how = f"{r.facts} 条数据，取 {r.counted} 个地点各自最新或最大的数相加。"
+                elif r.rule in ("rate", "share"):
+                    how = f"{r.facts} 条数据，不相加，显示最低到最高。"
+                else:
+                    how = f"{r.facts} 条数据相加，同一来源重复提及只算一次。"
+                st.metric(indicator_label(r.indicator, per),
+                          format_total(r.value, r.unit, r.qualifier, r.rule, r.low),
+                          help=f"{indicator_help(r.indicator, per)}\n\n{how}"
+                               + QUALIFIER_NOTES.get(r.qualifier, ""))
+                claims_link(filters, f"{r.facts} 条依据", indicator=[r.indicator], status=[status])
+
+
+def per_capita_block(frame: pd.DataFrame, columns: int = 4) -> None:
+    """Per-capita figures (ui.aggregate.per_capita), in an expander that names their base: shown
+    only where the base is known, never mixed with the totals."""
+    if frame.empty:
+        return
+    bases = "、".join(dict.fromkeys(
+        f"{indicator_label(b)} {format_quantity(v, 'household' if b == 'households' else 'person')}"
+        for b, v in zip(frame["base"], frame["base_value"])))
+    with st.expander("按人口折算（每千人、每百户）"):
+        st.caption(f"以本社区已收录的{bases}为基数折算，仅供比较，不计入任何合计。")
+        cols = st.columns(columns)
+        for i, r in enumerate(frame.itertuples()):
+            cols[i % columns].metric(f"{r.label}{indicator_label(r.indicator)}",
+                                     format_quantity(r.value, r.unit, r.qualifier),
+                                     help=f"{indicator_label(r.indicator)} ÷ {indicator_label(r.base)}"
+                                          f" × {r.scale}。" + indicator_help(r.indicator))
 
 
 def evidence_html(row) -> str:
@@ -99,7 +138,9 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     place = " · ".join(str(x) for x in (row.get("district"), row.get("street"),
                                         row.get("community")) if isinstance(x, str)) or "全市"
     figure = format_quantity(row["value"], row["unit"], row["qualifier"])
-    st.markdown(f"**{figure}**　{kind_label(row['kind'])} · {qualifier_label(row['qualifier'])} · "
+    per = row.get("per") if isinstance(row.get("per"), str) else None
+    st.markdown(f"**{figure}**　{indicator_label(row['indicator'], per)} · "
+                f"{qualifier_label(row['qualifier'])} · "
                 f"{status_label(row['status'])} · {place}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
@@ -127,17 +168,19 @@ def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height
 
 
 def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
-    """For each kind, its leading communities with their totals (ui.aggregate.leading_communities)."""
+    """For each indicator, its leading communities with their totals
+    (ui.aggregate.leading_communities); the definition on hover."""
     if top.empty:
         st.caption("所选范围内没有社区层面的已实现数字。")
         return
-    groups = list(dict.fromkeys(zip(top["kind"], top["unit"])))
+    groups = list(dict.fromkeys(zip(top["indicator"], top["unit"])))
     for i in range(0, len(groups), columns):
         cols = st.columns(columns)
-        for col, (kind, unit) in zip(cols, groups[i:i + columns]):
-            part = top[(top["kind"] == kind) & (top["unit"] == unit)]
+        for col, (indicator, unit) in zip(cols, groups[i:i + columns]):
+            part = top[(top["indicator"] == indicator) & (top["unit"] == unit)]
             with col.container(border=True):
-                st.markdown(f"**{kind_label(kind)}**")
+                st.markdown(f"**{indicator_label(indicator)}**",
+                            help=indicator_help(indicator))
                 # the total before the street: a narrow column (1366 px, three across) cuts
                 # off the last column, and the total is what the table is for
                 st.dataframe(pd.DataFrame({

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..attribution import complete_places
+from ..indicators import sheet_indicators
 from ..schema import TABLES, conform, empty_frame
 from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COLUMNS, _cell_text,
                     _no_gc)
@@ -189,9 +190,15 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str) -> Va
 
 
 def _result(problems, claims, sheet, mapping, skipped) -> Validation:
-    names = [c.name for c in TABLES["claims"]]
-    # claims are row tuples in schema order; built column by column, which pandas does faster
-    frame = (conform("claims", complete_places(pd.DataFrame(dict(zip(names, map(list, zip(*claims)))))))
+    names = [c.name for c in TABLES["claims"] if c.name not in ("indicator", "per")]
+    # claims are row tuples in schema order (without the indicator, read below from the 指标
+    # cell and the value column's header); built column by column, which pandas does faster
+    columns = dict(zip(names, map(list, zip(*claims))))
+    if claims:
+        value_header = next((h for h, f in mapping.items() if f == "value"), None)
+        columns["indicator"], columns["per"] = sheet_indicators(
+            columns["unit"], columns["object"], columns["evidence"], value_header)
+    frame = (conform("claims", complete_places(pd.DataFrame(columns)))
              if claims else empty_frame("claims"))
     table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     table["行"] = table["行"].astype("int64")
