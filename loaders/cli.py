@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import LoaderError
 from .evaluate import format_report, load_gold, score
 from .pipeline import extract_document, extract_file, tables_of
-from .readers import ARTICLE_SUFFIXES, read_document
+from .readers import ARTICLE_SUFFIXES, read_document, read_link, read_pasted
 from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_rows,
                       max_upload_bytes, max_upload_rows)
 from .sheets import SHEET_SUFFIXES, guess_mapping, read_sheet, validate
@@ -111,11 +111,43 @@ def _import_sheet(path: Path, args, root, known_claims) -> int:
     return 0
 
 
-def _import_article(path: Path, args, root) -> int:
-    doc = read_document(path, max_bytes=args.max_bytes)  # a bad file fails before any write
+class PageBar:
+    """A progress bar on stderr, one step per OCR'd page (shown once there are pages to OCR)."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=f"识别 {self.label}", unit="页", file=sys.stderr,
+                            leave=False, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _read_article(item: str, args):
+    """A file, a web address (http…) or "-" (pasted text on standard input)."""
+    if item == "-":
+        return read_pasted(sys.stdin.read(), args.title or "", args.source or "", args.max_bytes)
+    if item.startswith(("http://", "https://")):
+        return read_link(item, args.max_bytes)
+    bar = PageBar(Path(item).name)
+    try:
+        return read_document(item, max_bytes=args.max_bytes, progress=bar)
+    finally:
+        bar.close()
+
+
+def _import_article(item: str, args, root) -> int:
+    doc = _read_article(item, args)   # a bad file fails before any write
     tables = tables_of([(doc, extract_document(doc))], "")
-    manifest = commit_article(path.name, doc.sha256, tables, args.uploader, root)
-    print(f"{path}：已导入为批次 {manifest['batch_id']}（" +
+    manifest = commit_article(doc.name, doc.sha256, tables, args.uploader, root,
+                              source=doc.meta)
+    print(f"{item}：已导入为批次 {manifest['batch_id']}（" +
           "，".join(f"{k} {v} 行" for k, v in manifest["rows"].items()) + "）")
     return 0
 
@@ -124,16 +156,21 @@ def cmd_import(args) -> int:
     """The upload page's checks and commit, file by file: each file is one batch or nothing."""
     root = store_root(args.data)
     code = 0
-    for path in _articles(args.files):
-        suffix = path.suffix.lower()
+    links = {f for f in args.files if f == "-" or f.startswith(("http://", "https://"))}
+    items = [x for f in args.files for x in ([f] if f in links else map(str, _articles([f])))]
+    for item in items:
+        suffix = Path(item).suffix.lower()
         try:
-            if suffix not in ARTICLE_SUFFIXES:   # sheets, and the reader's hints for the rest
+            if item in links or suffix in ARTICLE_SUFFIXES:
+                code = max(code, _import_article(item, args, root))
+            else:   # sheets, and the reader's hints for the rest
                 # the duplicate check sees the batches committed before this file
-                code = max(code, _import_sheet(path, args, root, load_tables(root).claims))
-            else:
-                code = max(code, _import_article(path, args, root))
+                code = max(code, _import_sheet(Path(item), args, root, load_tables(root).claims))
         except AlreadyImportedError as err:
-            print(f"{path}：{err}", file=sys.stderr)
+            print(f"{item}：{err}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print(f"{item}：已取消，这个文件没有写入任何数据。", file=sys.stderr)
+            return 130
     return code
 
 
@@ -154,8 +191,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", default=str(DEFAULT_SEEDS))
     b.add_argument("--data", default=None, help="store folder (default: data/)")
     b.set_defaults(func=cmd_build)
-    i = sub.add_parser("import", help="import files as new batches")
+    i = sub.add_parser("import", help="import files (or http(s) links, or - for text on stdin) "
+                                      "as new batches")
     i.add_argument("files", nargs="+")
+    i.add_argument("--title", default="", help="title of the text given on stdin (-)")
+    i.add_argument("--source", default="", help="source of the text given on stdin (-)")
     i.add_argument("--data", default=None)
     i.add_argument("--uploader", default="命令行")
     i.add_argument("--valid-only", action="store_true", help="import only the rows without errors")

@@ -134,11 +134,15 @@ def commit_sheet(sheet: Sheet, result: Validation, uploader: str, root=None,
 
 
 def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uploader: str,
-                   root=None, now: datetime | None = None) -> dict:
-    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch."""
+                   root=None, now: datetime | None = None, source: dict | None = None) -> dict:
+    """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch.
+    `source` (a web page's title, site, date and url; pasted text's source) goes in the
+    manifest, and the dashboard shows it with the claims."""
     batch_id, time = new_batch_id(sha256, now)
     manifest = {"kind": "article", "file": name, "sha256": sha256, "uploader": uploader,
                 "time": time, "status": "committed"}
+    if source:
+        manifest["source"] = {k: str(v) for k, v in source.items() if v}
     _commit_new(sha256, batch_id, tables, manifest, root)
     return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
 

@@ -32,7 +32,8 @@ def tables_of(items: list[tuple[Document, Extraction]], batch_id: str) -> dict[s
         claims += [{**c, "batch_id": batch_id} for c in ex.claims]
         communities += [{**c, "batch_id": batch_id} for c in ex.communities]
         initiatives += [{**i, "batch_id": batch_id} for i in ex.initiatives]
-        documents.append({"doc": doc.name, "title": _title(doc.text), "sha256": doc.sha256,
+        title = doc.meta.get("title") or _title(doc.text)
+        documents.append({"doc": doc.name, "title": title, "sha256": doc.sha256,
                           "source_type": "article", "chars": len(doc.text), "batch_id": batch_id})
     frames = {"claims": claims, "communities": communities, "initiatives": initiatives,
               "documents": documents}

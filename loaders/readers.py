@@ -1,4 +1,6 @@
-"""Read article files (.txt, .docx, .pdf) into plain text, exactly as stored.
+"""Read articles into plain text, exactly as stored: .txt, .docx, .pdf (its text layer; pages
+without one are OCR'd), photos and scans (.png .jpg .jpeg .webp .tif .tiff, through loaders.ocr),
+saved web pages (.html .htm .mhtml, through loaders.webpage), a link, or pasted text.
 
 The text returned here is the reference string for every claim offset in the
 claims table, so it is produced once, deterministically, and never cleaned up
@@ -12,11 +14,14 @@ import hashlib
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loaders.errors import LoaderError
+from loaders.layout import Layout
+from loaders.ocr import IMAGE_SUFFIXES, Progress, ocr_pages, read_image, render_pdf_pages
+from loaders.webpage import PAGE_SUFFIXES, read_page_file, read_url
 
-ARTICLE_SUFFIXES = (".txt", ".docx", ".pdf")
+ARTICLE_SUFFIXES = (".txt", ".docx", ".pdf") + IMAGE_SUFFIXES + PAGE_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _MB = 1024 * 1024
@@ -33,7 +38,11 @@ class Document:
     name: str  # file name (basename) used as `doc` in the claims table
     text: str  # the full text as read; all claim offsets point into this string
     sha256: str  # of the raw file bytes
-    encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030', 'docx', 'pdf'
+    encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030', 'docx', 'pdf', 'pdf+ocr', 'ocr', 'html', 'url', 'paste'
+    # where the article comes from: title, site, date, url (web pages), source (pasted text)
+    meta: dict = field(default_factory=dict, compare=False)
+    # OCR'd text: the page images and, for each character, the page and box it was read from
+    layout: Layout | None = field(default=None, compare=False)
 
 
 def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str) -> bytes:
@@ -55,36 +64,79 @@ def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str)
 
 
 def read_document(
-    path: str | os.PathLike, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | os.PathLike, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> Document:
-    """Read the article at `path`; `name` (default: its basename) becomes Document.name."""
+    """Read the article at `path`; `name` (default: its basename) becomes Document.name.
+    `progress(done, total)` is called after each page that is OCR'd (it may raise to cancel)."""
     label = os.fspath(path)
     suffix = _check_suffix(label)
     data = read_limited(path, max_bytes, label, "文章")
     # The format comes from the path, not from `name`, which is only a display label.
-    return _parse(data, suffix, name if name is not None else os.path.basename(label), label, max_bytes)
+    name = name if name is not None else os.path.basename(label)
+    return _parse(data, suffix, name, label, max_bytes, progress)
 
 
-def read_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def read_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               progress: Progress | None = None) -> Document:
     """Same as read_document, for uploaded bytes; the format is chosen by `name`'s extension."""
-    return _parse(bytes(data), _check_suffix(name), name, name, max_bytes)
+    return _parse(bytes(data), _check_suffix(name), name, name, max_bytes, progress)
 
 
-def _parse(data: bytes, suffix: str, name: str, label: str, max_bytes: int) -> Document:
+def read_pasted(text: str, title: str = "", source: str = "",
+                max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Text pasted from a chat or a report, with an optional title and source (who said it,
+    where). Its name is the title (or its first words) and its hash that of the text."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    title, source = (title or "").strip(), (source or "").strip()
+    data = text.encode("utf-8")
+    _check_size(len(data), max_bytes, "粘贴的文字")
+    if not text.strip():
+        raise LoaderError("没有粘贴任何文字：请把文章或段落粘贴到文本框中再识别。")
+    meta = {k: v for k, v in (("title", title), ("source", source)) if v}
+    name = f"粘贴：{_short(title or text.strip().splitlines()[0])}"
+    return Document(name=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
+                    encoding="paste", meta=meta)
+
+
+def read_link(url: str, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float | None = None) -> Document:
+    """The article at a web address (needs network). The hash is that of the extracted text, so
+    the same article fetched again is recognised even when the page around it changed."""
+    text, meta, _ = read_url(url, max_bytes, timeout)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    name = f"网页：{_short(meta.get('title') or meta.get('site') or url)}"
+    return Document(name=name, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    encoding="url", meta=meta)
+
+
+def _short(s: str, n: int = 30) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def _parse(data: bytes, suffix: str, name: str, label: str, max_bytes: int,
+           progress: Progress | None = None) -> Document:
     _check_size(len(data), max_bytes, label)
     if not data:
         raise LoaderError("文件是空的（0 字节），请确认保存了文章内容。", path=label)
+    meta, layout = {}, None
     if suffix == ".txt":
         text, encoding = _read_txt(data, label)
     elif suffix == ".docx":
         text, encoding = _read_docx(data, label), "docx"
+    elif suffix in IMAGE_SUFFIXES:
+        (text, layout), encoding = read_image(data, label, progress), "ocr"
+    elif suffix in PAGE_SUFFIXES:
+        (text, meta), encoding = read_page_file(data, suffix, label), "html"
     else:
-        text, encoding = _read_pdf(data, label), "pdf"
+        text, layout = _read_pdf(data, label, progress)
+        encoding = "pdf" if layout is None else "pdf+ocr"
     # Newlines are normalised for every format so offsets never depend on the source platform.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise LoaderError("文件中只有空白，没有文字内容，请确认保存了文章内容。", path=label)
-    return Document(name=name, text=text, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    return Document(name=name, text=text, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding,
+                    meta=meta, layout=layout)
 
 
 def _check_suffix(name: str) -> str:
@@ -195,7 +247,10 @@ def _docx_paragraphs(container):
             yield block.text
 
 
-def _read_pdf(data: bytes, label: str) -> str:
+def _read_pdf(data: bytes, label: str, progress: Progress | None = None
+              ) -> tuple[str, Layout | None]:
+    """The PDF's text layer, page by page; pages without one are rendered and OCR'd (then the
+    layout of the OCR'd characters is returned too)."""
     from pypdf import PasswordType, PdfReader  # imported lazily: only needed for .pdf
     from pypdf.errors import DependencyError
 
@@ -217,6 +272,8 @@ def _read_pdf(data: bytes, label: str) -> str:
         raise corrupt from None
     if not pages:
         raise LoaderError("PDF 没有任何页面，请确认选对了文件。", path=label)
-    if not any(p.strip() for p in pages):
-        raise LoaderError("PDF 没有文字层（可能是扫描件或图片），请先做 OCR 文字识别后再上传。", path=label)
-    return "\n\n".join(pages)
+    scanned = [i for i, p in enumerate(pages) if not p.strip()]
+    if not scanned:
+        return "\n\n".join(pages), None
+    images = render_pdf_pages(data, scanned, label)
+    return ocr_pages([images.get(i, p) for i, p in enumerate(pages)], label, progress)

@@ -17,6 +17,7 @@ if access.can_write:
     st.subheader("1. 选择文件")
     upload.template_download()
     chosen = upload.choose_file()
+    chosen = upload.typed_article() or chosen   # pasted text or a web link
     if chosen is not None and not upload.already_imported(chosen):
         if chosen.kind == "sheet":
             upload.sheet_step(chosen, access)

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+bash scripts/install-ocr.sh
 bash scripts/install-browser.sh || echo "浏览器安装失败：浏览器测试将被跳过" >&2
 set +e
 .venv/bin/python -m pytest "$@"

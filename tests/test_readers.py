@@ -75,7 +75,7 @@ def test_name_override_and_read_bytes_agree(tmp_path):
     assert from_file.name == "新闻.txt"
     # The format comes from the path; `name` is only the label used in the claims table.
     assert read_document(path, name="新闻").text == ARTICLE
-    assert ARTICLE_SUFFIXES == (".txt", ".docx", ".pdf")
+    assert ARTICLE_SUFFIXES[:3] == (".txt", ".docx", ".pdf") and ".jpg" in ARTICLE_SUFFIXES
 
 
 # ---------------------------------------------------------------- .docx
@@ -212,7 +212,7 @@ BAD_FILES = [
     ("txt-named-pdf", "a.pdf", lambda p: p.write_text(ARTICLE, encoding="utf-8"), "不是有效的 PDF"),
     ("truncated-pdf", "a.pdf", _truncated_pdf, "不是有效的 PDF"),
     ("encrypted-pdf", "a.pdf", _encrypted_pdf, "密码保护"),
-    ("scanned-pdf", "a.pdf", _scanned_pdf, "没有文字层"),
+    ("scanned-blank-pdf", "a.pdf", _scanned_pdf, "没有识别出文字"),   # OCR'd, finds nothing
     ("unsupported-doc", "a.doc", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0"), "不支持的文件类型"),
     ("no-extension", "README", lambda p: p.write_text(ARTICLE, encoding="utf-8"), "不支持的文件类型"),
     ("missing", "missing.txt", lambda p: None, "文件不存在"),

@@ -17,12 +17,13 @@ from loaders.imports import (AlreadyImportedError, apply_claim_review, apply_kee
                              may_undo, restore, restrict_to_districts)
 from loaders.pipeline import extract_document, tables_of
 from loaders.programmes import programme_codes
-from loaders.readers import ARTICLE_SUFFIXES, read_bytes
+from loaders.readers import ARTICLE_SUFFIXES
 from loaders.sheets import (ERROR, FIELD_LABELS, FIELDS, NOTE, SHEET_SUFFIXES, guess_mapping,
                             problems_xlsx, read_sheet, validate)
 from loaders.store import BatchExistsError, load_tables, undo_batch
 from loaders.template import make_template
 
+from . import sources
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
 from .filters import filter_label
@@ -47,6 +48,7 @@ class Upload:
     sha256: str
     sheet: object = None      # loaders.sheets.Sheet
     tables: dict | None = None   # article: the extracted tables
+    doc: object = None        # article: loaders.readers.Document (its source, its page images)
 
 
 def _uploader_key() -> str:
@@ -75,15 +77,18 @@ def choose_file() -> Upload | None:
     cannot be read is explained (what is wrong, what to do) and nothing else happens."""
     limit = max_upload_bytes()
     file = st.file_uploader(
-        f"选择表格（.xlsx、.csv）或文章（.txt、.docx、.pdf），不超过 {limit // 2 ** 20} MB",
-        type=FILE_TYPES, key=_uploader_key())
+        f"选择表格（.xlsx、.csv）或文章（.txt、.docx、.pdf、照片或扫描件 .jpg/.png、网页 .html/.mhtml），"
+        f"不超过 {limit // 2 ** 20} MB", type=FILE_TYPES, key=_uploader_key())
     if file is None:
-        st.session_state.pop("upload", None)
+        if not str(getattr(st.session_state.get("upload"), "file_id", "")).startswith(sources.TYPED):
+            st.session_state.pop("upload", None)
         return None
     current = st.session_state.get("upload")
     if current is not None and current.file_id == file.file_id:
         return current
     name, suffix = file.name, os.path.splitext(file.name)[1].lower()
+    if sources.cancelled(file.file_id, name):
+        return None
     try:
         if file.size > limit:   # before reading it into memory
             raise LoaderError(f"文件太大（{file.size / 2 ** 20:.1f} MB），超过上限 "
@@ -94,16 +99,32 @@ def choose_file() -> Upload | None:
                 sheet = read_sheet(data, name, max_bytes=limit, max_rows=max_upload_rows())
             upload = Upload(file.file_id, name, "sheet", sheet.sha256, sheet=sheet)
         else:
-            with st.spinner("正在读取文章并识别数字……"):
-                doc = read_bytes(data, name, max_bytes=limit)
+            doc = sources.read_with_progress(data, name, limit, file.file_id)
+            with st.spinner("正在识别数字……"):
                 tables = tables_of([(doc, extract_document(doc))], "")
-            upload = Upload(file.file_id, name, "article", doc.sha256, tables=tables)
+            upload = Upload(file.file_id, name, "article", doc.sha256, tables=tables, doc=doc)
     except LoaderError as err:
         st.error(f"没有导入“{name}”：{err}", icon=":material/error:")
         st.session_state.pop("upload", None)
         return None
     st.session_state["upload"] = upload
     return upload
+
+
+def typed_article(limit: int | None = None) -> Upload | None:
+    """Pasted text or a web link (ui.sources), reviewed like an article file."""
+    doc = sources.text_or_link(limit or max_upload_bytes())
+    if doc is not None:
+        tables = tables_of([(doc, extract_document(doc))], "")
+        kind = "paste:" if doc.encoding == "paste" else "url:"
+        st.session_state["upload"] = Upload(kind + doc.sha256, doc.name, "article", doc.sha256,
+                                            tables=tables, doc=doc)
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.rerun()   # clears the file chooser: the typed article is now the one under review
+    current = st.session_state.get("upload")
+    if current is not None and str(current.file_id).startswith(sources.TYPED):
+        return current
+    return None
 
 
 # The page reruns on every edit of a mapping or review table: the store is read again only when
@@ -313,6 +334,8 @@ def article_step(upload: Upload, access: Access) -> None:
     initiatives = tables["initiatives"]
     st.markdown(f"**{upload.name}**：识别出数据 {len(claims)} 条、社区 {len(communities)} 个、"
                 f"特色项目 {len(initiatives)} 个。")
+    if source := sources.source_caption(getattr(upload.doc, "meta", None)):
+        st.caption(f"来源：{source}")
     st.subheader("2. 逐条核对")
     st.caption("取消勾选的不会导入；识别错的可以直接在表格里改（数字、指标、地点、项目类型、状态）。"
                "原句不能改，看板上每个数字都会链接回它。")
@@ -323,6 +346,7 @@ def article_step(upload: Upload, access: Access) -> None:
                     if len(claims) else None)
         if not len(claims):
             st.info("文章里没有识别出数据。")
+        sources.page_view(upload.doc, claims, upload.sha256)
     with tabs[1]:
         rev_comm = (_keep_editor(communities, COMMUNITY_COLUMNS, f"review_comm_{upload.sha256}")
                     if len(communities) else None)
@@ -355,7 +379,8 @@ def article_step(upload: Upload, access: Access) -> None:
     label = (f"导入 {len(out['claims'])} 条数据、{len(out['communities'])} 个社区、"
              f"{len(out['initiatives'])} 个特色项目")
     if st.button(label, type="primary", key="commit_article"):
-        _commit(lambda: commit_article(upload.name, upload.sha256, out, access.uploader))
+        _commit(lambda: commit_article(upload.name, upload.sha256, out, access.uploader,
+                                       source=getattr(upload.doc, "meta", None)))
 
 
 # ---------------------------------------------------------------------------------------------

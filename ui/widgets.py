@@ -14,7 +14,8 @@ from .formatting import (blank_missing, format_count, format_quantity, format_to
 from .labels import (confidence_label, indicator_help, indicator_label, qualifier_label,
                      source_type_label, status_label)
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
-from .queries import Filters, ScopeCounts, batch_labels, doc_labels, document_info
+from .queries import Filters, ScopeCounts, batch_info, batch_labels, doc_labels, document_info
+from .sources import source_caption
 from .state import current_dataset
 
 QUALIFIER_NOTES = {
@@ -152,6 +153,8 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
         st.caption(f"地点依据：{note}（{confidence_label(str(row.get('place_confidence')))}）")
     st.caption(f'来源：<span title="{html.escape(str(row["doc"]))}">{name}</span>（{kind}，{where}）',
                unsafe_allow_html=True)
+    if origin := source_caption(batch_info(ds, row["batch_id"]).get("source")):
+        st.caption(f"原文出处：{origin}")
     st.caption(f"导入批次：{batch_labels(ds).get(row['batch_id'], '未知')}")
 
 
