@@ -91,13 +91,13 @@ def test_evidence_link_from_the_overview_applies_its_filters(server, chromium):
             info = await settled_after(dt)
             await screenshot(dt, shot_dir() / "flow1-overview-evidence.png", width=W, height=H)
             return tile, info, await url(dt), {
-                label: await sidebar_filter(dt, label) for label in ("区县", "数据类别", "状态")}
+                label: await sidebar_filter(dt, label) for label in ("区县", "指标", "状态")}
 
     tile, info, link, sidebar = asyncio.run(run())
     assert info["title"] == "数据明细" and not info["exceptions"]
-    assert "/explorer?" in link and "kind=" in link and "status=" in link
+    assert "/explorer?" in link and "indicator=" in link and "status=" in link
     assert sidebar["区县"] == ["彭州市"] and sidebar["状态"] == ["已实现"]
-    assert len(sidebar["数据类别"]) == 1
+    assert len(sidebar["指标"]) == 1
     shown = rows_shown(info)
     assert shown == asyncio.run(fresh_tab_rows(chromium, link))
     assert shown <= int(re.search(r"(\d+) 条依据", tile["text"]).group(1)) * 3
