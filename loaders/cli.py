@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import json
 import shutil
@@ -22,6 +23,10 @@ DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
 DEFAULT_BATCH = "default-seeds"
 # The shipped data carries a fixed time so that `build` gives the same bytes on every machine.
 DEFAULT_TIME = "2026-01-01T00:00:00+08:00"
+
+# The command line writes to the store directly, with the rights of whoever can run it there.
+ADMIN_NOTE = ("注意：命令行导入供管理员使用，可以写入任何区县的数据，不检查账号和区县权限；"
+              "--uploader 只是记录在批次里的名字。组织者请在看板的「数据上传」页登录后导入。")
 
 CLAIM_FIELDS = ("doc", "text", "start", "end", "value", "unit", "kind", "qualifier", "object",
                 "district", "street", "community", "programme", "status", "period", "evidence")
@@ -145,6 +150,9 @@ def _read_article(item: str, args):
 def _import_article(item: str, args, root) -> int:
     doc = _read_article(item, args)   # a bad file fails before any write
     tables = tables_of([(doc, extract_document(doc))], "")
+    if not len(tables["claims"]):   # an empty batch would only block this file later
+        raise LoaderError("文章里没有识别出任何数字，没有导入。请确认文章写有“服务居民3000余人次”"
+                          "这样的数字；只有名单或图片的材料请改用表格上传。", path=str(item))
     manifest = commit_article(doc.name, doc.sha256, tables, args.uploader, root,
                               source=doc.meta)
     print(f"{item}：已导入为批次 {manifest['batch_id']}（" +
@@ -154,6 +162,7 @@ def _import_article(item: str, args, root) -> int:
 
 def cmd_import(args) -> int:
     """The upload page's checks and commit, file by file: each file is one batch or nothing."""
+    print(ADMIN_NOTE, file=sys.stderr)
     root = store_root(args.data)
     code = 0
     links = {f for f in args.files if f == "-" or f.startswith(("http://", "https://"))}
@@ -192,12 +201,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--data", default=None, help="store folder (default: data/)")
     b.set_defaults(func=cmd_build)
     i = sub.add_parser("import", help="import files (or http(s) links, or - for text on stdin) "
-                                      "as new batches")
+                                      "as new batches (for administrators: no account or district "
+                                      "check)", description=ADMIN_NOTE)
     i.add_argument("files", nargs="+")
     i.add_argument("--title", default="", help="title of the text given on stdin (-)")
     i.add_argument("--source", default="", help="source of the text given on stdin (-)")
     i.add_argument("--data", default=None)
-    i.add_argument("--uploader", default="命令行")
+    i.add_argument("--uploader", default="命令行",
+                   help="the name recorded as the batches' uploader; not an account, grants nothing")
     i.add_argument("--valid-only", action="store_true", help="import only the rows without errors")
     i.add_argument("--max-rows", type=int, default=max_upload_rows(),
                    help="row limit of one sheet (default $DASHBOARD_MAX_ROWS or 200000)")
@@ -217,3 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+    except OSError as err:   # anything the store could not write; no traceback for the user
+        full = err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        print("错误：" + ("磁盘空间不足，" if full else f"读写文件失败（{err.strerror or err}），")
+              + "这次没有写入任何数据，已有的数据没有受影响；请" + ("清理磁盘空间" if full else
+              "检查磁盘空间和文件夹权限") + "后重试。", file=sys.stderr)
+        return 2

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .errors import LoaderError
+from .places import Gazetteer
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
 from .store import commit_batch, list_batches, restore_batch, store_root
 
@@ -92,20 +93,68 @@ def outside_districts(frame: pd.DataFrame, districts) -> pd.Series:
     return ~frame["district"].isin(list(districts)).fillna(False).astype(bool)
 
 
-def restrict_to_districts(result: Validation, districts) -> Validation:
-    """Turn the valid rows outside the uploader's districts into errors (the row stays out)."""
+def community_districts(*frames: pd.DataFrame | None) -> dict[str, set[str]]:
+    """Community → the districts where these tables (the store's places, a file's own extraction)
+    put it."""
+    out: dict[str, set[str]] = {}
+    for frame in frames:
+        if frame is None or not len(frame) or not {"community", "district"} <= set(frame.columns):
+            continue
+        pairs = frame[["community", "district"]].astype("object").dropna().drop_duplicates()
+        for community, district in pairs.itertuples(index=False):
+            out.setdefault(community, set()).add(district)
+    return out
+
+
+def place_problems(frame: pd.DataFrame, districts, communities: dict[str, set[str]] | None = None
+                   ) -> dict[int, str]:
+    """Row label → why an uploader limited to `districts` may not write that row: its district is
+    not theirs (or missing), or its street (by the gazetteer) or community (where the store or the
+    file itself puts it) lies only in other districts; changing the district alone does not move
+    a place. A street or community known nowhere is new and passes."""
+    if districts is ALL_DISTRICTS:
+        return {}
+    mine, names = set(districts), "、".join(districts) or "（无）"
+    streets = Gazetteer.load().street_districts
+    out = {}
+    for i, row in zip(frame.index, frame.to_dict("records")):
+        district, street, community = (row.get(c) for c in ("district", "street", "community"))
+        if district not in mine:
+            out[i] = (f"的区县“{district or '（空）'}”不是你负责的区（市）县（{names}）" if district
+                      else "没有区县，无法确认属于你负责的区（市）县")
+        elif isinstance(street, str) and street in streets and not mine & set(streets[street]):
+            out[i] = (f"的街道（镇）“{street}”属于{'、'.join(streets[street])}，不是你负责的区（市）县"
+                      f"（{names}）")
+        elif (isinstance(community, str) and community in (communities or {})
+              and not mine & communities[community]):
+            out[i] = (f"的社区“{community}”在原文或已有数据中属于{'、'.join(sorted(communities[community]))}"
+                      f"，不是你负责的区（市）县（{names}）")
+    return out
+
+
+def restrict_to_districts(result: Validation, districts, known: pd.DataFrame | None = None
+                          ) -> Validation:
+    """Turn the valid rows outside the uploader's districts into errors (the row stays out): by
+    district, and by street or community lying only in other districts (see place_problems;
+    `known` holds the store's places)."""
     claims = result.valid_claims
-    outside = outside_districts(claims, districts)
-    if not outside.any():
+    places = place_problems(claims, districts, community_districts(known))
+    if not places:
         return result
+    outside = claims.index.isin(list(places))
     names = "、".join(districts) or "（无）"
-    extra = pd.DataFrame([
-        (int(row), "区县", district if isinstance(district, str) else "",
-         "这一行不属于你负责的区（市）县，不能由你导入" if isinstance(district, str)
-         else "这一行没有区县，无法确认属于你负责的区（市）县",
-         f"你可以导入的区（市）县：{names}。请删去这一行，或请该区县的组织者导入。", ERROR)
-        for row, district in zip(claims.loc[outside, "row"], claims.loc[outside, "district"])],
-        columns=list(PROBLEM_COLUMNS))
+    rows = []
+    for i in places:
+        district, street, community = (claims.at[i, c] for c in ("district", "street", "community"))
+        column, value = (("区县", district) if district not in districts or not district
+                         else ("街道", street) if "街道（镇）" in places[i] else ("社区", community))
+        problem = ("这一行没有区县，无法确认属于你负责的区（市）县" if not isinstance(district, str)
+                   else "这一行不属于你负责的区（市）县，不能由你导入" if district not in districts
+                   else "这一行" + places[i].removeprefix("的") + "，不能由你导入")
+        rows.append((int(claims.at[i, "row"]), column, value if isinstance(value, str) else "",
+                     problem, f"你可以导入的区（市）县：{names}。请删去这一行，或请该区县的组织者导入。",
+                     ERROR))
+    extra = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
     problems = (pd.concat([result.problems, extra], ignore_index=True)
                 .sort_values("行", kind="stable").reset_index(drop=True))
     return Validation(claims[~outside].reset_index(drop=True), problems, result.rows_read,
@@ -138,6 +187,10 @@ def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uplo
     """Store an article's reviewed tables (see loaders.pipeline.tables_of) as one batch.
     `source` (a web page's title, site, date and url; pasted text's source) goes in the
     manifest, and the dashboard shows it with the claims."""
+    if not any(len(tables.get(t, ())) for t in ("claims", "communities", "initiatives")):
+        raise LoaderError(f"“{name}”里没有可以导入的数字、社区或特色项目，没有导入；"
+                          "请确认文章内容，或改用表格上传（an empty batch would only block a later "
+                          "upload of the same file）。", path=name)
     batch_id, time = new_batch_id(sha256, now)
     manifest = {"kind": "article", "file": name, "sha256": sha256, "uploader": uploader,
                 "time": time, "status": "committed"}
@@ -234,11 +287,14 @@ def claims_for_review(claims: pd.DataFrame, districts=ALL_DISTRICTS) -> pd.DataF
 
 
 def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
-                       districts=ALL_DISTRICTS) -> tuple[pd.DataFrame, list[str]]:
+                       districts=ALL_DISTRICTS, known: pd.DataFrame | None = None
+                       ) -> tuple[pd.DataFrame, list[str]]:
     """The claims to commit after review: the ticked rows, with the organiser's corrections.
     A corrected reading ("3500余人次") is parsed by the same quantity parser as articles and sheet
     cells; `text` stays the span of the source, so the figure still points at its sentence.
-    Returns (claims, problems); problems name the row (as numbered in the review table)."""
+    Every place field is checked against the uploader's districts (see place_problems; `known`
+    holds the store's places). Returns (claims, problems); problems name the row (as numbered in
+    the review table)."""
     from .quantities import parse_quantity
 
     problems: list[str] = []
@@ -268,10 +324,9 @@ def apply_claim_review(claims: pd.DataFrame, reviewed: pd.DataFrame,
         if not rows.at[i, "status"]:
             problems.append(f"第 {i + 1} 行没有状态（已实现/计划），请选择一个。")
     kept = rows[keep.to_numpy()]
-    outside = outside_districts(kept, districts)
-    for i in kept.index[outside.to_numpy()]:
-        problems.append(f"第 {i + 1} 行的区县“{rows.at[i, 'district'] or '（空）'}”不是你负责的区（市）县，"
-                        "请改正或取消勾选。")
+    places = place_problems(kept, districts, community_districts(known, claims))
+    problems += [f"第 {i + 1} 行{why}，请改正或取消勾选；确属你负责的地方请联系管理员。"
+                 for i, why in places.items()]
     return kept.reset_index(drop=True), problems
 
 
@@ -304,14 +359,16 @@ def _mark_corrected_places(rows: pd.DataFrame, before: pd.DataFrame) -> None:
 
 
 def apply_keep(frame: pd.DataFrame, reviewed: pd.DataFrame, columns, what: str,
-               districts=ALL_DISTRICTS) -> tuple[pd.DataFrame, list[str]]:
-    """Communities or initiatives after review: the ticked rows, with the edited columns."""
+               districts=ALL_DISTRICTS, known: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, list[str]]:
+    """Communities or initiatives after review: the ticked rows, with the edited columns; every
+    place field checked against the uploader's districts, as for claims."""
     out = frame.reset_index(drop=True).copy()
     reviewed = reviewed.reset_index(drop=True)
     for col in columns:
         out[col] = reviewed[col].where(reviewed[col].notna() & (reviewed[col] != ""), None)
     kept = out[reviewed["keep"].fillna(False).astype(bool).to_numpy()]
-    problems = [f"{what}第 {i + 1} 行的区县“{kept.at[i, 'district'] or '（空）'}”不是你负责的"
-                "区（市）县，请改正或取消勾选。"
-                for i in kept.index[outside_districts(kept, districts).to_numpy()]]
+    places = place_problems(kept, districts, community_districts(known, frame))
+    problems = [f"{what}第 {i + 1} 行{why}，请改正或取消勾选；确属你负责的地方请联系管理员。"
+                for i, why in places.items()]
     return kept.reset_index(drop=True), problems

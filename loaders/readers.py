@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from loaders.errors import LoaderError
@@ -23,11 +24,16 @@ from loaders.webpage import PAGE_SUFFIXES, read_page_file, read_url
 
 ARTICLE_SUFFIXES = (".txt", ".docx", ".pdf") + IMAGE_SUFFIXES + PAGE_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# What a .docx may unpack to (the sizes its zip directory declares, which Python's zipfile never
+# exceeds when reading): the same bound as for .xlsx (loaders.sheets.DEFAULT_MAX_UNPACKED); a
+# 4 MB "zip bomb" otherwise inflates to gigabytes in memory.
+DEFAULT_MAX_UNPACKED = 512 * 1024 * 1024
 
 _MB = 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Leading bytes of formats people commonly save under the wrong extension.
 _MAGIC = {b"%PDF-": "PDF", b"PK\x03\x04": "Word（.docx）", b"\xd0\xcf\x11\xe0": "旧版 Word（.doc）"}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Above these shares the content is not what it claims to be (see _read_txt).
 _MAX_CONTROL_SHARE = 0.01
 _MAX_PUA_SHARE = 0.01
@@ -46,12 +52,24 @@ class Document:
 
 
 def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str) -> bytes:
-    """A file's bytes, its size checked first so a huge file is never loaded; Chinese errors
-    for a missing file, a folder, no permission. `what` names the expected file (文章, 表格)."""
+    """A file's bytes, its size checked first so a huge file is never loaded, and read with a cap
+    (a file growing meanwhile is still refused); only a regular file: a device (/dev/zero never
+    ends) or a FIFO (waits for a writer) is refused before it is read. Chinese errors for a
+    missing file, a folder, no permission. `what` names the expected file (文章, 表格)."""
     try:
-        _check_size(os.stat(path).st_size, max_bytes, label)
-        with open(path, "rb") as f:
-            return f.read()
+        if not stat.S_ISREG(os.stat(path).st_mode):    # stat, unlike open, never blocks
+            if os.path.isdir(path):
+                raise IsADirectoryError
+            raise LoaderError(f"不是普通文件（是设备、管道或套接字），请选择保存在磁盘上的{what}文件。",
+                              path=label)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+                raise LoaderError(f"不是普通文件，请选择保存在磁盘上的{what}文件。", path=label)
+            _check_size(os.fstat(fd).st_size, max_bytes, label)
+            data = f.read(max_bytes + 1)
+        _check_size(len(data), max_bytes, label)
+        return data
     except FileNotFoundError:
         raise LoaderError("文件不存在，请检查路径和文件名是否正确。", path=label) from None
     except IsADirectoryError:
@@ -65,7 +83,7 @@ def read_limited(path: str | os.PathLike, max_bytes: int, label: str, what: str)
 
 def read_document(
     path: str | os.PathLike, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Progress | None = None,
+    max_unpacked: int | None = None, progress: Progress | None = None,
 ) -> Document:
     """Read the article at `path`; `name` (default: its basename) becomes Document.name.
     `progress(done, total)` is called after each page that is OCR'd (it may raise to cancel)."""
@@ -74,13 +92,13 @@ def read_document(
     data = read_limited(path, max_bytes, label, "文章")
     # The format comes from the path, not from `name`, which is only a display label.
     name = name if name is not None else os.path.basename(label)
-    return _parse(data, suffix, name, label, max_bytes, progress)
+    return _parse(data, suffix, name, label, max_bytes, progress, max_unpacked)
 
 
 def read_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-               progress: Progress | None = None) -> Document:
+               progress: Progress | None = None, max_unpacked: int | None = None) -> Document:
     """Same as read_document, for uploaded bytes; the format is chosen by `name`'s extension."""
-    return _parse(bytes(data), _check_suffix(name), name, name, max_bytes, progress)
+    return _parse(bytes(data), _check_suffix(name), name, name, max_bytes, progress, max_unpacked)
 
 
 def read_pasted(text: str, title: str = "", source: str = "",
@@ -115,7 +133,7 @@ def _short(s: str, n: int = 30) -> str:
 
 
 def _parse(data: bytes, suffix: str, name: str, label: str, max_bytes: int,
-           progress: Progress | None = None) -> Document:
+           progress: Progress | None = None, max_unpacked: int | None = None) -> Document:
     _check_size(len(data), max_bytes, label)
     if not data:
         raise LoaderError("文件是空的（0 字节），请确认保存了文章内容。", path=label)
@@ -123,7 +141,8 @@ def _parse(data: bytes, suffix: str, name: str, label: str, max_bytes: int,
     if suffix == ".txt":
         text, encoding = _read_txt(data, label)
     elif suffix == ".docx":
-        text, encoding = _read_docx(data, label), "docx"
+        text = _read_docx(data, label, DEFAULT_MAX_UNPACKED if max_unpacked is None else max_unpacked)
+        encoding = "docx"
     elif suffix in IMAGE_SUFFIXES:
         (text, layout), encoding = read_image(data, label, progress), "ocr"
     elif suffix in PAGE_SUFFIXES:
@@ -216,13 +235,37 @@ _is_control = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _is_pua_or_replacement = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd]")
 
 
-def _read_docx(data: bytes, label: str) -> str:
+def check_unpacked(data: bytes, label: str, max_unpacked: int, hint: str) -> list | None:
+    """The zip package's entries, after refusing one that declares more unpacked bytes than
+    `max_unpacked` (a "zip bomb"); None when it is no readable zip at all."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except Exception:  # zipfile raises several types for a broken package
+        return None
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > max_unpacked:
+        raise LoaderError(f"文件解压后太大（{_size(unpacked)}），超过上限 {_size(max_unpacked)}，"
+                          f"请{hint}。", path=label)
+    return infos
+
+
+def _read_docx(data: bytes, label: str, max_unpacked: int = DEFAULT_MAX_UNPACKED) -> str:
     import docx  # imported lazily: only needed for .docx
 
+    if data.startswith(_OLE) and ("EncryptedPackage".encode("utf-16-le") in data
+                                  or b"EncryptedPackage" in data):
+        # an encrypted .docx is an OLE compound file holding the encrypted package
+        raise LoaderError("Word 文档设置了打开密码（已加密），无法读取。请在 Word/WPS 中取消密码"
+                          "（文件 → 信息 → 保护文档 → 用密码进行加密，清空密码）后另存再上传。",
+                          path=label)
     if not data.startswith(b"PK\x03\x04"):
         fmt = _sniffed_format(data)
         hint = "请用 Word 或 WPS 另存为 .docx" if fmt == "旧版 Word（.doc）" else "请确认文件是用 Word/WPS 保存的 .docx"
         raise LoaderError(f"不是有效的 .docx 文件（内容是{fmt or '其他格式'}），{hint}后再上传。", path=label)
+    check_unpacked(data, label, max_unpacked, "删去文档中不需要的图片、嵌入对象，或拆成几篇分别上传")
     try:
         document = docx.Document(io.BytesIO(data))
         return "\n".join(_docx_paragraphs(document))

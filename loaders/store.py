@@ -6,14 +6,18 @@ Layout under the store root (default `data/`):
     undone/<batch_id>/...                 batches taken back by undo (kept, never deleted)
 A batch is written into a temporary folder beside `batches/` and renamed into place in one step,
 so a reader (or a process killed mid-commit) sees either the whole batch or none of it. A killed
-commit leaves its `.tmp-*` folder behind: readers never look at it, and the next commit sweeps it
-away once it is STALE_AFTER old. A batch undone while a reader loads it is left out whole.
+commit leaves its `.tmp-*` folder behind: readers never look at it; the folder's name carries the
+committing process's id and host, so the dashboard at start-up and every commit sweep it at once
+when that process is gone, and any such folder once it is STALE_AFTER old. A batch undone while a reader loads it is left out whole.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -23,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import LoaderError
 from .indicators import add_indicators
 from .schema import TABLES, arrow_schema, conform, empty_frame
 
@@ -33,6 +38,8 @@ TMP_PREFIX = ".tmp-"
 # A commit's temporary folder untouched this long belongs to a dead process: even a 200 000-row
 # batch is written in seconds.
 STALE_AFTER = 15 * 60
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_OWNER = re.compile(r"-p(\d+)@([A-Za-z0-9.]*)-[a-z0-9_]+$")   # …-p<pid>@<host>-<random>
 
 
 def store_root(root: str | os.PathLike | None = None) -> Path:
@@ -53,6 +60,14 @@ class BatchExistsError(FileExistsError):
     pass
 
 
+class StoreFullError(LoaderError):
+    """The disk (or the user's quota) is full: nothing was written, the temporary folder is gone."""
+
+    def __init__(self, root: Path):
+        super().__init__(f"磁盘空间不足，这次没有写入任何数据（已有的数据没有受影响）。请清理 {root} "
+                         "所在磁盘的空间（或请管理员扩容）后重试。")
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -71,15 +86,34 @@ def _write_table(frame: pd.DataFrame, table: str, path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:40]
+
+
+def _owner_gone(name: str) -> bool:
+    """Whether the folder was made by a process of this host that no longer runs."""
+    m = _OWNER.search(name)
+    if not m or m.group(2) != _host():
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
+
+
 def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE_AFTER) -> list[str]:
-    """Remove the temporary folders of commits that died (killed, power cut) `older_than` seconds
-    ago or more; return their names. A commit in progress keeps touching its folder."""
+    """Remove the temporary folders of commits that died (killed, power cut): those whose process
+    (on this host) is gone, and any untouched for `older_than` seconds; return their names. A
+    commit in progress keeps touching its folder."""
     root = store_root(root)
     removed = []
     limit = time.time() - older_than
     for tmp in root.glob(TMP_PREFIX + "*"):
         try:
-            if tmp.is_dir() and tmp.stat().st_mtime <= limit:
+            if tmp.is_dir() and (_owner_gone(tmp.name) or tmp.stat().st_mtime <= limit):
                 shutil.rmtree(tmp)
                 removed.append(tmp.name)
         except FileNotFoundError:   # another process swept it first
@@ -97,7 +131,7 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     if final.exists():
         raise BatchExistsError(f"批次 {batch_id} 已存在")
     clean_stale(root)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{batch_id}-", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{batch_id}-p{os.getpid()}@{_host()}-", dir=root))
     try:
         counts = {}
         for table in BATCH_TABLES:
@@ -117,6 +151,8 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
         shutil.rmtree(tmp, ignore_errors=True)
         if final.exists():
             raise BatchExistsError(f"批次 {batch_id} 已存在") from err
+        if err.errno in _FULL:
+            raise StoreFullError(root) from None
         raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -231,4 +267,4 @@ def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
-           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "TABLES"]
+           "load_claims", "store_signature", "store_root", "clean_stale", "BatchExistsError", "StoreFullError", "TABLES"]

@@ -1,6 +1,5 @@
 """社区档案: one community's secretary, place, programmes, every claim with its sentence,
 initiatives and sources."""
-import html
 from dataclasses import replace
 
 import streamlit as st
@@ -9,6 +8,7 @@ from ui import links, widgets
 from ui.aggregate import per_capita, totals_by_indicator
 from ui.formatting import blank_missing, format_count
 from ui.labels import programme_label
+from ui.markup import html_text, md
 from ui.queries import (claims_table, community_choices, community_key_label, community_profile,
                         doc_labels,
                         initiatives_table, scope_of)
@@ -35,13 +35,13 @@ key = st.selectbox("选择社区", choices, key="profile", bind="query-params",
                    help="列表随左侧的区县、街道等筛选缩小；可输入社区名称查找。")
 profile = community_profile(ds, key, filters)
 
-st.header(profile.community)
+st.header(md(profile.community))
 place = " · ".join(x for x in (profile.district, profile.street) if x)
-secretary = (f"{profile.title or '书记'}：{profile.secretary}" if profile.secretary
+secretary = (f"{md(profile.title or '书记')}：{md(profile.secretary)}" if profile.secretary
              else "书记：未收录")
-st.markdown(f"{place or '所属街道未收录'}　|　{secretary}")
+st.markdown(f"{md(place) or '所属街道未收录'}　|　{secretary}")
 if profile.programmes:
-    tags = "".join(f'<span class="tag">{html.escape(programme_label(p))}</span>'
+    tags = "".join(f'<span class="tag">{html_text(programme_label(p))}</span>'
                    for p in profile.programmes)
     st.markdown(tags, unsafe_allow_html=True)
 
@@ -72,11 +72,17 @@ with left:
     if inits.empty:
         st.caption("暂无收录的特色项目。")
     for r in inits.itertuples():
-        st.markdown(f"**{r.项目名称}**　{r.项目类型} · {r.状态}")
-        st.caption(f"{r.依据原句}（来源：{r.来源}）")
+        st.markdown(f"**{md(r.项目名称)}**　{md(r.项目类型)} · {md(r.状态)}")
+        st.caption(f"{md(r.依据原句)}（来源：{md(r.来源)}）")
 with right:
     st.subheader("来源")
+<<<<<<< HEAD
     names = doc_labels(ds)
     for r in profile.documents.itertuples():   # the title; the file name on hover
         st.markdown(f'- <span title="{html.escape(str(r.doc))}">'
                     f"{html.escape(names.get(r.doc, str(r.doc)))}</span>", unsafe_allow_html=True)
+=======
+    for r in profile.documents.itertuples():
+        title = f"《{r.title}》" if isinstance(r.title, str) and r.title else ""
+        st.markdown(f"- {md(r.doc)} {md(title)}")
+>>>>>>> main

@@ -6,6 +6,7 @@ from ui import charts, widgets
 from ui.aggregate import leading_communities, totals_by_indicator
 from ui.filters import clear_filters, filters_to_query, set_filter
 from ui.formatting import format_count
+from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (LEVEL_LABELS, above_level_facts, community_choices, community_key_label,
                         drill_level, scope_of, summary_by)
@@ -26,13 +27,13 @@ for name, below in (("district", ("street", "community")), ("street", ("communit
 crumbs = st.columns(len(trail) + 4)
 for i, (label, below) in enumerate(trail):
     last = i == len(trail) - 1
-    crumbs[i].button(label, key=f"crumb_{i}", disabled=last, on_click=clear_filters, args=below,
+    crumbs[i].button(md(label), key=f"crumb_{i}", disabled=last, on_click=clear_filters, args=below,
                      icon=":material/chevron_right:" if i else ":material/public:", width="stretch")
 here = trail[-1][0] if len(trail) > 1 else "全市"
 
 if level != "done":
     summary = summary_by(scope, level)
-    st.subheader(f"{here}各{LEVEL_LABELS[level]}")
+    st.subheader(f"{md(here)}各{LEVEL_LABELS[level]}")
     if summary.empty:
         widgets.nothing_in_scope(f"{LEVEL_LABELS[level]}数据")
     else:
@@ -52,19 +53,19 @@ if level != "done":
                            key="chart_units", config={"displayModeBar": False})
 else:
     community = filters.single("community")
-    st.success(f"已选定 {community}。", icon=":material/home_work:")
+    st.success(f"已选定 {md(community)}。", icon=":material/home_work:")
     keys = community_choices(scope)
     if keys:
-        st.page_link(COMMUNITY_PAGE, label=f"查看「{community}」的社区档案", icon=":material/badge:",
+        st.page_link(COMMUNITY_PAGE, label=f"查看「{md(community)}」的社区档案", icon=":material/badge:",
                      query_params={**filters_to_query(filters),
                                    "profile": community_key_label(keys[0])})
 
-st.subheader(f"{here}已实现的主要指标")
+st.subheader(f"{md(here)}已实现的主要指标")
 widgets.indicator_totals(totals_by_indicator(scope.facts, "achieved"), filters, "achieved")
 
 st.subheader("各指标领先的社区")
 st.caption("按已实现数字的合计排名（去重后）；街道或全市层面的数字不计入任何社区。")
 widgets.leading_tables(leading_communities(scope.facts, n=5))
 
-st.subheader(f"{here}的特色项目")
+st.subheader(f"{md(here)}的特色项目")
 widgets.initiatives_block(scope.initiatives, "所选范围内暂无收录的特色项目。")

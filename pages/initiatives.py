@@ -2,9 +2,15 @@
 programme, each linked to its community and its source."""
 import streamlit as st
 
+<<<<<<< HEAD
 from ui import charts, links, widgets
 from ui.filters import filters_to_query
 from ui.formatting import blank_missing, highlight_evidence
+=======
+from ui import widgets
+from ui.formatting import highlight_evidence
+from ui.markup import md
+>>>>>>> main
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (community_key, community_key_label, doc_labels, initiatives_table, scope_of,
                         search_initiatives)
@@ -37,12 +43,17 @@ if not rows:
 else:
     r = table.iloc[rows[0]]
     with st.container(border=True):
-        st.markdown(f"### {r['项目名称']}")
+        st.markdown(f"### {md(r['项目名称'])}")
         st.markdown(f'<div class="evidence">{highlight_evidence(r["依据原句"], r["项目名称"])}</div>',
                     unsafe_allow_html=True)
-        st.caption(f"{r['项目类型']} · {r['状态']} · 来源：{r['来源']}")
+        st.caption(f"{md(r['项目类型'])} · {md(r['状态'])} · 来源：{md(r['来源'])}")
         if isinstance(r["社区"], str):
             key = community_key(r["区县"], r["街道"], r["社区"])
+<<<<<<< HEAD
             st.page_link(COMMUNITY_PAGE, label=f"前往「{r['社区']}」的社区档案",
                          icon=":material/badge:", query_params={**filters_to_query(filters),
                                        "profile": community_key_label(key)})
+=======
+            st.page_link(COMMUNITY_PAGE, label=f"前往「{md(r['社区'])}」的社区档案",
+                         icon=":material/badge:", query_params={"profile": community_key_label(key)})
+>>>>>>> main

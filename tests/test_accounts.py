@@ -71,3 +71,45 @@ def test_the_shipped_example_is_a_valid_accounts_file():
     accounts = load_accounts(APP_DIR / "config" / "accounts.example.yaml")
     assert {a.role for a in accounts} == {"organiser", "admin"}
     assert sign_in(accounts, "chenghua", "anything") is None     # a placeholder, not a password
+
+
+# ---------------------------------------------------------------- sign-in slow-down
+
+from ui.accounts import SignInThrottle  # noqa: E402
+
+
+def test_throttle_waits_grow_per_key_and_reset_on_success():
+    t = SignInThrottle(free=3, longest=60, forget=3600)
+    me, other = t.keys("Jinjiang ", "203.0.113.9"), t.keys("chenghua", "198.51.100.7")
+    for _ in range(2):
+        t.failed(me, now=100)
+    assert t.wait(me, now=100) == 0                  # two failures are free
+    t.failed(me, now=100)
+    assert t.wait(me, now=100) == 2 and t.wait(me, now=101) == 1 and t.wait(me, now=102) == 0
+    t.failed(me, now=102)
+    assert t.wait(me, now=102) == 4
+    assert t.wait(other, now=102) == 0               # another account from another address
+    # the same address trying another account waits too
+    assert t.wait(t.keys("chenghua", "203.0.113.9"), now=102) == 4
+    for _ in range(10):
+        t.failed(me, now=102)
+    assert t.wait(me, now=102) == 60                 # capped
+    t.succeeded("jinjiang")
+    assert t.wait(t.keys("jinjiang", None), now=102) == 0
+    assert t.wait(t.keys("x", "203.0.113.9"), now=102) == 60   # the address is not forgiven
+    assert t.wait(t.keys("x", "203.0.113.9"), now=102 + 3600) == 0
+
+
+@pytest.mark.parametrize("text", [
+    'users:\n  - username: a\n    password: "{PW}\n    districts: [锦江区]\n',       # unclosed quote
+    "users:\n  - username: a\n    password: {PW}: x\n    districts: [锦江区]\n",      # stray colon
+    "users:\n  - username: a\n\tpassword: '{PW}'\n",                                 # a tab
+])
+def test_a_yaml_error_names_the_line_but_shows_no_content(tmp_path, text):
+    with pytest.raises(AccountsError) as err:
+        load_accounts(write(tmp_path, text.replace("{PW}", PW)))
+    message = str(err.value)
+    assert "行" in message and "请" in message, message
+    secret = PW.split("$")
+    assert not any(part in message for part in secret[4:]), message
+    assert "scrypt" not in message and "password" not in message, message

@@ -3,10 +3,14 @@ refused by read_sheet and by `python -m loaders import` with a Chinese message s
 a non-zero exit code and the store's bytes unchanged; the awkward ones import as they should."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import random
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -233,3 +237,148 @@ def test_awkward_files_import(tmp_path, name, make, claims):
     got = load_tables(root).claims
     assert list(zip(got["value"], got["unit"], got["period"].astype(object).where(got["period"].notna(), None))) \
         == claims
+
+
+# --------------------------------------------------------------------------- command-line edges
+
+def import_in_a_child(path: Path, store: Path) -> subprocess.CompletedProcess:
+    """`python -m loaders import` in its own process, with 2 GB of memory: a read that never ends
+    (the bug) fails the test through the generous timeout or the memory limit instead of hanging
+    the suite or the machine."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 ** 31, 2 ** 31))
+    return subprocess.run([sys.executable, "-m", "loaders", "import", str(path), "--data", str(store)],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, timeout=120, preexec_fn=limit)
+
+
+@pytest.mark.parametrize("name", ["zero.csv", "zero.txt", "zero", "pipe.csv",
+                                  "pipe.txt"])
+def test_a_device_or_fifo_is_refused_without_reading_it(store, tmp_path, name):
+    """/dev/zero never ends and a FIFO waits for a writer: both are refused as not regular files."""
+    path = tmp_path / name
+    if name.startswith("pipe"):
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    before = store_hashes(store)
+    done = import_in_a_child(path, store)
+    assert done.returncode != 0
+    assert_says_what_to_do(done.stderr, "不是普通文件")
+    assert store_hashes(store) == before
+
+
+def test_reads_stop_at_the_byte_cap(tmp_path):
+    """A file that grows after its size was checked is still read only up to the cap."""
+    from loaders.readers import read_limited
+    path = tmp_path / "growing.csv"
+    path.write_bytes(b"a" * 100)
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def small(st):   # the size checked is smaller than what is there by the time it is read
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid,
+                               st.st_gid, 10, st.st_atime, st.st_mtime, st.st_ctime))
+    os.stat = lambda p, *a, **k: small(real_stat(p, *a, **k))
+    os.fstat = lambda fd: small(real_fstat(fd))
+    try:
+        with pytest.raises(LoaderError) as err:
+            read_limited(path, 50, str(path), "表格")
+    finally:
+        os.stat, os.fstat = real_stat, real_fstat
+    assert_says_what_to_do(str(err.value), "太大")
+
+
+@pytest.mark.parametrize("kind", ["sheet", "article"])
+def test_a_full_disk_is_a_chinese_message_not_a_traceback(store, tmp_path, capsys, monkeypatch, kind):
+    from loaders import store as store_module
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(store_module, "_write_table", full)
+    path = tmp_path / ("new.csv" if kind == "sheet" else "new.txt")
+    path.write_bytes(csv([HEADERS, ["成华区", "猛追湾街道", "望平社区", "服务人次", "50", "人次",
+                                    "志愿服务", "已完成", 2024, ""]]) if kind == "sheet"
+                     else "成华区猛追湾街道望平社区服务居民500余人次。".encode("utf-8"))
+    before = store_hashes(store)
+    code = main(["import", str(path), "--data", str(store)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert_says_what_to_do(err, "磁盘空间不足")
+    assert "Traceback" not in err and "OSError" not in err
+    assert store_hashes(store) == before
+    assert not list(store.glob(".tmp-*"))
+
+
+def test_an_article_without_figures_is_not_committed(store, tmp_path, capsys):
+    path = tmp_path / "no-figures.txt"
+    path.write_text("社区召开了居民议事会，大家积极发言，气氛热烈。", encoding="utf-8")
+    before = store_hashes(store)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert_says_what_to_do(capsys.readouterr().err, "没有识别出")
+    assert store_hashes(store) == before
+    # and so it does not block the same file later (nothing is recorded as imported)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert "已经导入过" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body, words", [
+    (lambda: ("区县,社区," + "1," * 9_500_000).encode(), "列"),          # 19 MB, one line of cells
+    (lambda: b"x" * 19_000_000, "一行"),                                  # 19 MB, one cell
+    (lambda: ("区县,社区\n成华区," + "x" * 200_000 + "\n").encode(), "字符"),  # one huge cell
+])
+def test_a_one_line_csv_is_refused_at_once_with_the_right_message(body, words):
+    with pytest.raises(LoaderError) as err:
+        read_sheet(body(), "one-line.csv")
+    assert_says_what_to_do(str(err.value), words)
+    assert "field larger" not in str(err.value) and "只有表头" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- articles (.docx)
+
+def docx_repack(extra: dict) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(word_document())) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            z.writestr(item, zin.read(item))
+        for name, body in extra.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+def test_a_docx_unpacking_to_far_more_than_an_article_is_refused():
+    from loaders.readers import read_bytes
+    data = docx_repack({"word/media/padding.bin": b"\x00" * 3_000_000})
+    assert len(data) < 100_000
+    with pytest.raises(LoaderError) as err:
+        read_bytes(data, "bomb.docx", max_unpacked=1_000_000)
+    assert_says_what_to_do(str(err.value), "解压后太大")
+
+
+def test_a_docx_bomb_is_refused_by_the_command_line_with_the_default_limit(store, tmp_path,
+                                                                          capsys, monkeypatch):
+    """The default limit applies to `python -m loaders import` (made small here, so the test
+    does not build a file of hundreds of megabytes)."""
+    from loaders import readers
+    monkeypatch.setattr(readers, "DEFAULT_MAX_UNPACKED", 1_000_000)
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(docx_repack({"word/document2.xml": b"<w/>" * 1_000_000}))
+    before = store_hashes(store)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert_says_what_to_do(capsys.readouterr().err, "解压后太大")
+    assert store_hashes(store) == before
+
+
+def test_an_encrypted_docx_says_it_has_a_password(store, tmp_path, capsys):
+    from loaders.readers import read_bytes
+    data = OLE + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 200
+    with pytest.raises(LoaderError) as err:
+        read_bytes(data, "locked.docx")
+    assert_says_what_to_do(str(err.value), "密码")
+    assert "旧版" not in str(err.value)
+    path = tmp_path / "locked.docx"
+    path.write_bytes(data)
+    assert main(["import", str(path), "--data", str(store)]) != 0
+    assert "密码" in capsys.readouterr().err

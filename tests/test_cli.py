@@ -108,3 +108,14 @@ def test_import_explains_other_spreadsheet_formats(tmp_path, capsys, name, hint)
     path.write_bytes(b"PK\x03\x04" + b"\0" * 64)
     assert main(["import", str(path), "--data", str(tmp_path / "store")]) == 2
     assert hint in capsys.readouterr().err
+
+
+def test_import_says_plainly_that_it_is_for_administrators(tmp_path, capsys):
+    from loaders.cli import main, parser
+    helps = parser()._subparsers._group_actions[0].choices["import"].format_help()
+    assert "供管理员使用" in helps and "administrators" in parser().format_help()
+    path = tmp_path / "a.txt"
+    path.write_text("锦江区东湖街道东怡社区服务居民3000余人次。", encoding="utf-8")
+    assert main(["import", str(path), "--data", str(tmp_path / "store"), "--uploader", "某人"]) == 0
+    err = capsys.readouterr().err
+    assert "供管理员使用" in err and "不检查账号和区县权限" in err

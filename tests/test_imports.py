@@ -179,6 +179,69 @@ def test_undo_then_restore_and_restore_refused_after_a_reimport(tmp_path):
     assert len(load_tables(tmp_path).claims) == 1
 
 
+# ---------------------------------------------------------------- relabelling another district's place
+
+OTHER = "成华区猛追湾街道望平社区今年服务居民500余人次。".encode()
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"district": "锦江区"}, ["猛追湾街道", "成华区"]),                          # only the district
+    ({"district": "锦江区", "street": None}, ["望平社区", "成华区"]),            # street dropped too
+    ({"district": "锦江区", "street": "盐市口街道"}, ["望平社区", "成华区"]),      # own street, their community
+])
+def test_relabelling_another_districts_figure_is_refused(change, words):
+    _, tables = article_tables(OTHER, "望平社区.txt")
+    claims = tables["claims"]
+    assert set(claims["district"]) == {"成华区"} and set(claims["community"]) == {"望平社区"}
+    review = claims_for_review(claims, ("锦江区",))
+    review["keep"] = True
+    for col, value in change.items():
+        review[col] = review[col].astype("object")
+        review[col] = value
+    kept, problems = apply_claim_review(claims, review, ("锦江区",))
+    assert problems and all(w in problems[0] for w in words) and "不是你负责" in problems[0], problems
+
+
+def test_a_community_known_elsewhere_in_the_store_is_refused_too():
+    _, tables = article_tables(OTHER, "望平社区.txt")
+    claims = tables["claims"]
+    review = claims_for_review(claims, ("锦江区",)).astype({"street": "object"})
+    review = review.assign(keep=True, district="锦江区", street=None, community="培华路社区")
+    store = pd.DataFrame({"district": ["成华区"], "street": ["猛追湾街道"], "community": ["培华路社区"]})
+    _, problems = apply_claim_review(claims, review, ("锦江区",), known=store)
+    assert problems and "培华路社区" in problems[0] and "成华区" in problems[0]
+    # without the store it is a new community of 锦江区; an organiser of 成华区 may place it
+    assert apply_claim_review(claims, review, ("锦江区",))[1] == []
+    assert apply_claim_review(claims, review.assign(district="成华区"), ("成华区",), known=store)[1] == []
+
+
+def test_own_district_rows_and_new_communities_pass():
+    _, tables = article_tables()
+    review = claims_for_review(tables["claims"], ("锦江区",))
+    review["community"] = "新建社区"
+    _, problems = apply_claim_review(tables["claims"], review, ("锦江区",))
+    assert problems == []
+
+
+def test_relabelling_a_community_row_is_refused():
+    _, tables = article_tables(OTHER, "望平社区.txt")
+    comm = tables["communities"]
+    review = comm.assign(keep=True, district="锦江区")
+    _, problems = apply_keep(comm, review, ["district"], "社区表", ("锦江区",))
+    assert problems and "社区表第 1 行" in problems[0] and "猛追湾街道" in problems[0]
+
+
+def test_a_sheet_row_of_another_districts_community_is_an_error():
+    sheet, result = checked_sheet([row_with(区县="锦江区", 街道="", 社区名称="云杉坪社区")])
+    assert len(result.valid_claims) == 1
+    store = pd.DataFrame({"district": ["成华区"], "street": ["猛追湾街道"], "community": ["云杉坪社区"]})
+    mine = restrict_to_districts(result, ("锦江区",), known=store)
+    assert mine.valid_claims.empty
+    problem = mine.problems.iloc[-1]
+    assert (problem["列"], problem["值"]) == ("社区", "云杉坪社区") and "成华区" in problem["问题"]
+    assert len(restrict_to_districts(result, ("锦江区",)).valid_claims) == 1   # a new community
+
+
 def test_article_review_shows_and_records_place_corrections():
     _, tables = article_tables()
     claims = tables["claims"]

@@ -162,11 +162,36 @@ def test_sigkill_mid_commit_leaves_no_partial_batch(tmp_path, killed_after):
     leftover = list(root.glob(store.TMP_PREFIX + "big-*"))
     assert len(leftover) == 1 and (leftover[0] / f"{killed_after}.parquet").exists()
     assert list(store.load_tables(root).claims["batch_id"].unique()) == ["before"]
-    # the same batch can be committed again; the dead commit's folder is swept once stale
+    # the same batch can be committed again; the dead commit's folder goes with it (its process
+    # is gone, so it need not wait STALE_AFTER)
     commit_small(root, "big", 4)
     assert sorted(assert_consistent(root)["batch_id"]) == ["before", "big"]
-    assert store.clean_stale(root, older_than=0) == [leftover[0].name]
     assert not list(root.glob(store.TMP_PREFIX + "*"))
+
+
+def test_a_killed_commit_is_swept_when_the_dashboard_starts(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    root = tmp_path / "store"
+    commit_small(root, "before")
+    proc = start(root, "big", 2_000, tmp_path / "marks", pause="claims:60")
+    wait_for(tmp_path / "marks" / "claims", proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(60)
+    assert len(list(root.glob(store.TMP_PREFIX + "big-*"))) == 1
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(root))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not list(root.glob(store.TMP_PREFIX + "*"))
+
+
+def test_a_live_commit_folder_is_left_alone(tmp_path):
+    """A folder named for a running process (this one) is not swept, however its age."""
+    live = tmp_path / f"{store.TMP_PREFIX}b-p{os.getpid()}@{store._host()}-abc123"
+    other_host = tmp_path / f"{store.TMP_PREFIX}b-p999999@elsewhere-abc123"
+    for folder in (live, other_host):
+        folder.mkdir()
+    assert store.clean_stale(tmp_path) == []
+    assert live.exists() and other_host.exists()
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.1, 0.3, 0.6, 1.0])

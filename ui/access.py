@@ -6,17 +6,17 @@ identity provider configured for Streamlit's `st.login` ([auth] in .streamlit/se
 Anyone not signed in as an organiser or admin is a viewer and sees no write controls."""
 from __future__ import annotations
 
-import time
+import math
 from dataclasses import dataclass
 
 import streamlit as st
 
-from .accounts import (Account, AccountsError, account_for_email, districts_label, load_accounts,
-                       sign_in)
+from .accounts import (Account, AccountsError, SignInThrottle, account_for_email, accounts_file,
+                       districts_label, load_accounts, sign_in)
+from .markup import md
 
 SESSION_KEY = "signed_in_account"
-FAILURES_KEY = "sign_in_failures"
-MAX_FAILURES = 5          # then each further attempt waits, so guessing is slow
+MAX_FAILURES = 5          # per account and per address; then each further attempt waits longer
 OPEN_UPLOADER = "本机用户"
 
 
@@ -44,7 +44,7 @@ def current_access() -> Access:
     try:
         accounts = load_accounts()
     except AccountsError as err:
-        st.error(f"账号配置有误，暂时不能上传：{err}", icon=":material/lock:")
+        st.error(f"账号配置有误，暂时不能上传：{md(err)}", icon=":material/lock:")
         return VIEWER
     if accounts is None:
         st.warning("本看板没有配置账号（本机使用模式）：打开本页的任何人都可以导入和撤销数据。"
@@ -53,7 +53,7 @@ def current_access() -> Access:
     account = _signed_in(accounts)
     if account is None:
         return VIEWER
-    st.success(f"已登录：{account.name}（可导入和撤销：{districts_label(account)}）",
+    st.success(f"已登录：{md(account.name)}（可导入和撤销：{districts_label(account)}）",
                icon=":material/verified_user:")
     if st.button("退出登录", key="sign_out"):
         st.session_state.pop(SESSION_KEY, None)
@@ -73,12 +73,26 @@ def _signed_in(accounts: list[Account]) -> Account | None:
             account = account_for_email(accounts, st.user.get("email"))
             if account:
                 return account
-            st.warning(f"{st.user.get('email')} 没有组织者权限，只能查看。需要导入数据请联系管理员。")
+            st.warning(f"{md(st.user.get('email'))} 没有组织者权限，只能查看。需要导入数据请联系管理员。")
         else:
             st.button("使用统一身份登录", on_click=st.login, icon=":material/login:")
     if any(a.username for a in accounts):
         _password_form(accounts)
     return None
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle(accounts_path: str) -> SignInThrottle:
+    """One count of failures per accounts file for the whole server, across sessions."""
+    return SignInThrottle(free=MAX_FAILURES)
+
+
+def _client_address() -> str | None:
+    """The address of the browser's connection as the server sees it (None when unknown)."""
+    try:
+        return st.context.ip_address
+    except Exception:   # no request behind this run (bare mode)
+        return None
 
 
 def _password_form(accounts: list[Account]) -> None:
@@ -89,14 +103,18 @@ def _password_form(accounts: list[Account]) -> None:
         submitted = st.form_submit_button("登录")
     if not submitted:
         return
-    failures = st.session_state.get(FAILURES_KEY, 0)
-    if failures >= MAX_FAILURES:
-        time.sleep(min(2 ** (failures - MAX_FAILURES), 30))
+    throttle = _throttle(str(accounts_file()))
+    keys = SignInThrottle.keys(username, _client_address())
+    wait = throttle.wait(keys)
+    if wait > 0:
+        st.error(f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。忘记密码请联系管理员重新生成。",
+                 icon=":material/timer:")
+        return
     account = sign_in(accounts, username, password)
     if account is None:
-        st.session_state[FAILURES_KEY] = failures + 1
+        throttle.failed(keys)
         st.error("用户名或密码不对，请重新输入。忘记密码请联系管理员重新生成。")
         return
-    st.session_state[FAILURES_KEY] = 0
+    throttle.succeeded(username)
     st.session_state[SESSION_KEY] = account.username
     st.rerun()

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +75,19 @@ def load_accounts(path: str | os.PathLike | None = None) -> list[Account] | None
         return None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise AccountsError(f"账号文件 {path} 读不出来：{err}。请检查文件格式（YAML）。") from err
+    except yaml.YAMLError as err:
+        # The parser's message quotes the offending line (a password hash, say), and this message
+        # reaches the page: name the place only.
+        mark = getattr(err, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
+        raise AccountsError(f"账号文件 {path.name} {where}格式不对（YAML），读不出来。请管理员"
+                            "检查该处的引号、冒号和缩进（只能用空格）。") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise AccountsError(f"账号文件 {path.name} 读不出来（{type(err).__name__}）。请管理员检查"
+                            "文件权限和编码（UTF-8）。") from None
+    if not isinstance(data, dict):
+        raise AccountsError(f"账号文件 {path.name} 的格式不对：最外层应是“users:”列表。"
+                            "请按 config/accounts.example.yaml 填写。")
     known = set(Gazetteer.load().districts)
     out, seen = [], set()
     for i, entry in enumerate(data.get("users") or [], start=1):
@@ -119,6 +132,48 @@ def sign_in(accounts: list[Account], username: str, password: str) -> Account | 
     match = next((a for a in accounts if a.username and a.username == username.strip()), None)
     ok = verify_password(password, match.password if match else _DUMMY)
     return match if (match and ok) else None
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per account and per client address, shared by every session of the
+    server (a new browser session starts from the same count, not from zero). After `free`
+    failures a key waits 2, 4, 8 … seconds (at most `longest`) after its last failure, during
+    which no password is even checked; a key quiet for `forget` seconds starts again from zero. A
+    sign-in resets its account's count only, so signing in to one's own account does not reset
+    an address that guesses at others."""
+
+    def __init__(self, free: int = 5, longest: float = 15 * 60, forget: float = 60 * 60):
+        self.free, self.longest, self.forget = free, longest, forget
+        self.clock = time.time
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    @staticmethod
+    def keys(username: str, address: str | None) -> list[str]:
+        return [f"account:{username.strip().lower()}"] + ([f"address:{address}"] if address else [])
+
+    def wait(self, keys: list[str], now: float | None = None) -> float:
+        """Seconds until these keys may try again (0: now)."""
+        now = self.clock() if now is None else now
+        with self._lock:
+            waits = [0.0]
+            for key in keys:
+                count, last = self._failures.get(key, (0, now))
+                if count > self.free - 1 and now - last < self.forget:
+                    delay = min(2.0 ** (count - self.free + 1), self.longest)
+                    waits.append(max(0.0, last + delay - now))
+            return max(waits)
+
+    def failed(self, keys: list[str], now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        with self._lock:
+            for key in keys:
+                count, last = self._failures.get(key, (0, now))
+                self._failures[key] = ((0 if now - last >= self.forget else count) + 1, now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(self.keys(username, None)[0], None)
 
 
 def account_for_email(accounts: list[Account], email: str | None) -> Account | None:

@@ -28,7 +28,7 @@ from .aggregate import distinct_facts, fact_keys
 CATEGORICAL = ("batch_id", "source_type", "doc", "unit", "kind", "qualifier", "indicator", "per",
                "district", "street", "community", "programme", "status", "period", "place_confidence")
 PLACE = ("district", "street", "community")
-PLACE_SEP = "|"
+PLACE_SEP = "|"   # as in queries.community_key; split at most twice (a name may hold "|")
 # What aggregation needs: no free text. Filtering copies the kept rows of every column, and the
 # text columns are most of the bytes, so figures are made from these alone.
 NUMBER_COLUMNS = (*CATEGORICAL, "value", "start", "row", "evidence_start", "fact_key", "place")
@@ -103,7 +103,7 @@ def _places(*frames: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for f in frames:
         if "place" in f:  # claims: their few thousand places are the `place` categories
-            rows = [tuple(p or None for p in key.split(PLACE_SEP)) for key in f["place"].cat.categories]
+            rows = [tuple(p or None for p in key.split(PLACE_SEP, 2)) for key in f["place"].cat.categories]
             parts.append(pd.DataFrame(rows, columns=list(PLACE), dtype=object))
         elif set(PLACE) <= set(f.columns) and len(f):
             parts.append(f[list(PLACE)].drop_duplicates().astype("object"))

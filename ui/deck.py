@@ -18,6 +18,8 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from loaders.exports import neutralise_cell
+
 from .slides import Number, Slide, axis_values, limit, quotations, slide_label
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -124,15 +126,16 @@ def bar_chart_data(fig: go.Figure):
     if not fig.data or any(t.type != "bar" for t in fig.data):
         return None
     horizontal = fig.data[0].orientation == "h"
-    categories = list(dict.fromkeys(str(c) for t in fig.data
+    # the chart's embedded workbook is written by xlsxwriter, which makes "=…" text a live formula
+    categories = list(dict.fromkeys(neutralise_cell(str(c)) for t in fig.data
                                     for c in axis_values(t.y if horizontal else t.x)))
     data = CategoryChartData()
     data.categories = categories
     for t in fig.data:
-        cats = [str(c) for c in axis_values(t.y if horizontal else t.x)]
+        cats = [neutralise_cell(str(c)) for c in axis_values(t.y if horizontal else t.x)]
         vals = [float(v) for v in axis_values(t.x if horizontal else t.y)]
         by_cat = dict(zip(cats, vals))
-        data.add_series(t.name or "", [by_cat.get(c, 0.0) for c in categories])
+        data.add_series(neutralise_cell(t.name or ""), [by_cat.get(c, 0.0) for c in categories])
     stacked = fig.layout.barmode == "stack"
     kind = {(True, True): XL_CHART_TYPE.BAR_STACKED, (True, False): XL_CHART_TYPE.BAR_CLUSTERED,
             (False, True): XL_CHART_TYPE.COLUMN_STACKED,

@@ -1,10 +1,10 @@
 """How numbers and evidence read on screen: 万/亿 magnitudes, qualifiers, highlighted spans."""
 from __future__ import annotations
 
-import html
 import math
 
 from .labels import qualifier_affixes, unit_label
+from .markup import html_text
 
 WAN, YI = 10_000, 100_000_000
 
@@ -100,8 +100,9 @@ def highlight_evidence(evidence: str, text: str = "", start=None, end=None,
     evidence = "" if evidence is None else str(evidence)
     span = locate_span(evidence, "" if text is None else str(text), start, end, evidence_start)
     if span is None:
-        return html.escape(evidence)
+        return html_text(evidence)
     s, e = span
+<<<<<<< HEAD
     return (html.escape(evidence[:s]) + '<mark class="claim-span">' + html.escape(evidence[s:e])
             + "</mark>" + html.escape(evidence[e:]))
 
@@ -118,3 +119,7 @@ def blank_missing(frame):
             values = out[col].astype(object)
             out[col] = values.where(values.notna(), "")
     return out
+=======
+    return (html_text(evidence[:s]) + '<mark class="claim-span">' + html_text(evidence[s:e])
+            + "</mark>" + html_text(evidence[e:]))
+>>>>>>> main

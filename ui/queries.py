@@ -172,7 +172,7 @@ def communities_in_scope(scope: Scope) -> pd.DataFrame:
     initiative, plus (unless a claim-only filter is set) the communities table's rows."""
     cols = list(LEVELS)
     # a million claims hold a few thousand places: read them off the `place` categorical
-    places = [tuple(p or None for p in key.split(PLACE_SEP)) for key in _present(scope.facts["place"])]
+    places = [tuple(p or None for p in key.split(PLACE_SEP, 2)) for key in _present(scope.facts["place"])]
     frames = [pd.DataFrame(places, columns=cols, dtype=object)] if places else []
     # a table counts only when every active filter applies to it (an initiative has no kind)
     active = {FILTER_COLUMNS[n] for n in scope.filters.active()}
@@ -443,7 +443,7 @@ def community_key(district, street, community) -> str:
 
 
 def split_community_key(key: str) -> tuple[str | None, str | None, str]:
-    district, street, community = key.split("|")
+    district, street, community = key.split("|", 2)   # a community name may itself hold "|"
     return district or None, street or None, community
 
 

@@ -5,14 +5,18 @@ on a machine without one. Everything from the data is escaped: uploaded files ar
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .charts import FONT
+<<<<<<< HEAD
 from .slides import (Number, Slide, deck_sources, limit, quotations, scaled_figure,
                      slide_label)
+=======
+from .markup import html_text
+from .slides import Number, Slide, deck_sources, limit, quotations, slide_label
+>>>>>>> main
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
 # (about 1.7) and the report file.
@@ -58,7 +62,7 @@ section.deck-slide { --s: 1.1; background: white; border-radius: .6rem; padding:
 
 
 def _e(text) -> str:
-    return html.escape("" if text is None else str(text))
+    return html_text(text)
 
 
 def numbers_html(numbers: list[Number]) -> str:

@@ -5,7 +5,6 @@ text during review (the figure's box highlighted). Reading and extraction are lo
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import streamlit as st
@@ -14,14 +13,11 @@ from loaders.errors import LoaderError
 from loaders.ocr import IMAGE_SUFFIXES
 from loaders.readers import read_bytes, read_link, read_pasted
 
+from .markup import md
+
 # Prefixes of Upload.file_id for articles that did not come through the file chooser.
 TYPED = ("paste:", "url:")
 CANCELLED = "ocr_cancelled"
-
-
-def _md(text: str) -> str:
-    """User text made literal inside Streamlit markdown (no links, emphasis or HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
 def source_caption(source) -> str:
@@ -29,7 +25,7 @@ def source_caption(source) -> str:
     if not isinstance(source, dict):
         return ""
     parts = [source.get(k) for k in ("site", "date", "source", "url")]
-    return " · ".join(_md(p) for p in parts if isinstance(p, str) and p)
+    return " · ".join(md(p) for p in parts if isinstance(p, str) and p)
 
 
 def needs_ocr(name: str) -> bool:
@@ -44,7 +40,7 @@ def cancelled(file_id: str, name: str) -> bool:
     """After a cancel: say that nothing was written and offer to read the file again."""
     if st.session_state.get(CANCELLED) != file_id:
         return False
-    st.info(f"已取消识别“{_md(name)}”，没有写入任何数据。可以换一个文件，或重新识别。",
+    st.info(f"已取消识别“{md(name)}”，没有写入任何数据。可以换一个文件，或重新识别。",
             icon=":material/cancel:")
     if st.button("重新识别", key="ocr_again", icon=":material/refresh:"):
         st.session_state.pop(CANCELLED, None)
@@ -104,7 +100,7 @@ def _read(read, what: str):
     try:
         return read()
     except LoaderError as err:
-        st.error(f"没有读取{what}：{_md(str(err))}", icon=":material/error:")
+        st.error(f"没有读取{what}：{md(str(err))}", icon=":material/error:")
         return None
 
 

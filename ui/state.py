@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from loaders.store import store_root, store_signature
+from loaders.store import clean_stale, store_root, store_signature
 
 from .dataset import Dataset, load_dataset
 
@@ -16,8 +16,16 @@ def _dataset(root: str, signature: tuple) -> Dataset:
     return load_dataset(root)
 
 
+@st.cache_resource(show_spinner=False)
+def _swept(root: str) -> list[str]:
+    """Once per process and store: the temporary folders of commits killed before it started
+    (their process is gone) go at once, so they never count against the disk for long."""
+    return clean_stale(root) if store_root(root).is_dir() else []
+
+
 def current_dataset() -> Dataset:
     root = store_root()
+    _swept(str(root))
     return _dataset(str(root), store_signature(root))
 
 

@@ -26,11 +26,18 @@ from loaders.template import make_template
 from . import sources
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
+<<<<<<< HEAD
 from .filters import filter_label
 from .formatting import blank_missing
 from .navigation import page_exists
 from .state import current_signature
 from .queries import DEFAULT_DATA, claims_table
+=======
+from .markup import md
+from .navigation import page_exists
+from .state import current_dataset, current_signature
+from .queries import claims_table
+>>>>>>> main
 
 NOT_IMPORTED = "（不导入）"
 # .xls, .et and .ods are taken too, so that the reader can say how to convert them (the
@@ -104,7 +111,7 @@ def choose_file() -> Upload | None:
                 tables = tables_of([(doc, extract_document(doc))], "")
             upload = Upload(file.file_id, name, "article", doc.sha256, tables=tables, doc=doc)
     except LoaderError as err:
-        st.error(f"没有导入“{name}”：{err}", icon=":material/error:")
+        st.error(f"没有导入“{md(name)}”：{md(err)}", icon=":material/error:")
         st.session_state.pop("upload", None)
         return None
     st.session_state["upload"] = upload
@@ -143,9 +150,15 @@ def already_imported(upload: Upload) -> bool:
     imported = _imported(upload.sha256, current_signature())
     if imported is None:
         return False
+<<<<<<< HEAD
     st.warning(f"这个文件已经导入过：{imported.time[:16].replace('T', ' ')} 由 "
                f"{imported.uploader or '（未知）'} 导入"
                f"（当时的文件名：{imported.file}）。内容完全相同，不再重复导入；"
+=======
+    st.warning(f"这个文件已经导入过：{md(imported.time[:16].replace('T', ' '))} 由 "
+               f"{md(imported.uploader) or '（未知）'} 导入为批次 {md(imported.batch_id)}"
+               f"（当时的文件名：{md(imported.file)}）。内容完全相同，不再重复导入；"
+>>>>>>> main
                "如果要更正数据，请在下方导入记录中撤销那个批次后再上传改好的文件。",
                icon=":material/content_copy:")
     return True
@@ -179,6 +192,11 @@ def mapping_step(sheet) -> dict[str, str]:
             if label in by_label}
 
 
+def _known_places() -> pd.DataFrame:
+    """Every (district, street, community) of the store: where an organiser's rows are checked."""
+    return current_dataset().places
+
+
 def _validated(sheet, mapping: dict, access: Access):
     """validate, remembered per file, mapping, store version and uploader's districts."""
     key = (sheet.sha256, tuple(sorted(mapping.items())), access.districts,
@@ -189,15 +207,15 @@ def _validated(sheet, mapping: dict, access: Access):
     with st.spinner("正在逐行检查……"):
         result = validate(sheet, mapping, known=load_tables().claims)
         if access.can_write:
-            result = restrict_to_districts(result, access.districts)
+            result = restrict_to_districts(result, access.districts, _known_places())
     st.session_state["validation"] = (key, result)
     return result
 
 
 def sheet_step(upload: Upload, access: Access) -> None:
     sheet = upload.sheet
-    where = f"工作表“{sheet.sheet_name}”" if sheet.sheet_name else f"编码 {sheet.encoding}"
-    st.markdown(f"**{upload.name}**：{where}，表头在第 {sheet.header_row} 行，"
+    where = f"工作表“{md(sheet.sheet_name)}”" if sheet.sheet_name else f"编码 {sheet.encoding}"
+    st.markdown(f"**{md(upload.name)}**：{where}，表头在第 {sheet.header_row} 行，"
                 f"共 {len(sheet.rows):,} 行数据。")
     st.subheader("2. 核对列的对应关系")
     mapping = mapping_step(sheet)
@@ -245,13 +263,16 @@ def _commit(write) -> None:
         with st.spinner("正在写入……"):
             manifest = write()
     except AlreadyImportedError as err:
-        st.warning(str(err), icon=":material/content_copy:")
+        st.warning(md(err), icon=":material/content_copy:")
         return
     except BatchExistsError:
         st.error("刚好有人同时导入了同一个文件，这次没有写入。请刷新页面查看导入记录。")
         return
+    except LoaderError as err:   # a full disk, an article with nothing to import
+        st.error(md(err), icon=":material/error:")
+        return
     except OSError as err:
-        st.error(f"写入失败，已导入的数据没有受影响：{err}。请检查磁盘空间后重试。")
+        st.error(f"写入失败，已导入的数据没有受影响：{md(err.strerror or err)}。请检查磁盘空间后重试。")
         return
     st.session_state["last_commit"] = manifest
     _start_over()
@@ -269,8 +290,13 @@ def commit_notice() -> None:
         parts.append(f"社区 {rows['communities']} 个")
     if rows.get("initiatives"):
         parts.append(f"特色项目 {rows['initiatives']} 个")
+<<<<<<< HEAD
     st.success(f"已导入“{manifest['file']}”：{'，'.join(parts)}。看板已经更新。",
                icon=":material/task_alt:")
+=======
+    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}（批次 {md(manifest['batch_id'])}）。"
+               "看板已经更新。", icon=":material/task_alt:")
+>>>>>>> main
     if page_exists("pages/overview.py"):
         st.page_link("pages/overview.py", label="在总览中查看这一批数据", icon=":material/dashboard:",
                      query_params={"batch": [filter_label("batch", manifest["batch_id"])]})
@@ -332,7 +358,7 @@ def article_step(upload: Upload, access: Access) -> None:
     tables = upload.tables
     claims, communities = tables["claims"], tables["communities"]
     initiatives = tables["initiatives"]
-    st.markdown(f"**{upload.name}**：识别出数据 {len(claims)} 条、社区 {len(communities)} 个、"
+    st.markdown(f"**{md(upload.name)}**：识别出数据 {len(claims)} 条、社区 {len(communities)} 个、"
                 f"特色项目 {len(initiatives)} 个。")
     if source := sources.source_caption(getattr(upload.doc, "meta", None)):
         st.caption(f"来源：{source}")
@@ -357,20 +383,20 @@ def article_step(upload: Upload, access: Access) -> None:
     problems: list[str] = []
     out = dict(tables)
     if reviewed is not None:
-        out["claims"], p = apply_claim_review(claims, reviewed, access.districts)
+        out["claims"], p = apply_claim_review(claims, reviewed, access.districts, _known_places())
         problems += p
     if rev_comm is not None:
         out["communities"], p = apply_keep(communities, rev_comm, COMMUNITY_COLUMNS, "社区表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
     if rev_init is not None:
         out["initiatives"], p = apply_keep(initiatives, rev_init, INITIATIVE_COLUMNS, "特色项目表",
-                                           access.districts)
+                                           access.districts, _known_places())
         problems += p
 
     st.subheader("3. 导入")
     if problems:
-        st.error("请先处理这些问题：\n\n" + "\n".join(f"- {p}" for p in problems),
+        st.error("请先处理这些问题：\n\n" + "\n".join(f"- {md(p)}" for p in problems),
                  icon=":material/error:")
         return
     if not (len(out["claims"]) or len(out["communities"]) or len(out["initiatives"])):
@@ -463,7 +489,7 @@ def undone_step(access: Access) -> None:
             try:
                 restore(folder)
             except AlreadyImportedError as err:
-                st.warning(f"不能恢复：{err}", icon=":material/content_copy:")
+                st.warning(f"不能恢复：{md(err)}", icon=":material/content_copy:")
                 return
             except (FileNotFoundError, BatchExistsError):
                 st.warning("这一批已经恢复了（可能是别人刚刚恢复的）。")
@@ -476,11 +502,11 @@ def undone_step(access: Access) -> None:
 def undo_notice() -> None:
     label = st.session_state.pop("last_undo", None)
     if label:
-        st.success(f"已撤销“{label}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
+        st.success(f"已撤销“{md(label)}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
                    icon=":material/undo:")
     label = st.session_state.pop("last_restore", None)
     if label:
-        st.success(f"已恢复“{label}”，看板已更新。", icon=":material/restore:")
+        st.success(f"已恢复“{md(label)}”，看板已更新。", icon=":material/restore:")
 
 
 __all__ = ["choose_file", "template_download", "already_imported", "sheet_step", "article_step",

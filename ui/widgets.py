@@ -13,6 +13,7 @@ from .formatting import (blank_missing, format_count, format_quantity, format_to
                          highlight_evidence)
 from .labels import (confidence_label, indicator_help, indicator_label, qualifier_label,
                      source_type_label, status_label)
+from .markup import md
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
 from .queries import Filters, ScopeCounts, batch_info, batch_labels, doc_labels, document_info
 from .sources import source_caption
@@ -49,7 +50,7 @@ def open_page(title: str, intro: str) -> tuple[Dataset, Filters]:
         st.stop()
     active = describe_filters(filters)
     if active:
-        st.markdown(f":material/filter_alt: **当前筛选** {active}")
+        st.markdown(f":material/filter_alt: **当前筛选** {md(active)}")
     return ds, filters
 
 
@@ -140,22 +141,22 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
                                         row.get("community")) if isinstance(x, str)) or "全市"
     figure = format_quantity(row["value"], row["unit"], row["qualifier"])
     per = row.get("per") if isinstance(row.get("per"), str) else None
-    st.markdown(f"**{figure}**　{indicator_label(row['indicator'], per)} · "
+    st.markdown(f"**{md(figure)}**　{indicator_label(row['indicator'], per)} · "
                 f"{qualifier_label(row['qualifier'])} · "
-                f"{status_label(row['status'])} · {place}")
+                f"{status_label(row['status'])} · {md(place)}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
     # the document by its title, its file name on hover; the batch by file, uploader and date
-    name = html.escape(doc_labels(ds).get(row["doc"], str(row["doc"])))
+    name = html.escape(md(doc_labels(ds).get(row["doc"], str(row["doc"]))))
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
     note = row.get("place_note")
     if isinstance(note, str) and note:
-        st.caption(f"地点依据：{note}（{confidence_label(str(row.get('place_confidence')))}）")
+        st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
     st.caption(f'来源：<span title="{html.escape(str(row["doc"]))}">{name}</span>（{kind}，{where}）',
                unsafe_allow_html=True)
     if origin := source_caption(batch_info(ds, row["batch_id"]).get("source")):
         st.caption(f"原文出处：{origin}")
-    st.caption(f"导入批次：{batch_labels(ds).get(row['batch_id'], '未知')}")
+    st.caption(f"导入批次：{md(batch_labels(ds).get(row['batch_id'], '未知'))}")
 
 
 def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height="auto"):

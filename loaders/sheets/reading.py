@@ -21,6 +21,8 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
 # What an .xlsx may unpack to: 200 000 rows of 20 columns take about 250 MB of sheet XML.
 DEFAULT_MAX_UNPACKED = 512 * 1024 * 1024
+MAX_COLUMNS = 16_384           # Excel's own limit (column XFD)
+MAX_LINE_CHARS = 1_000_000     # a CSV line longer than this is not a table row
 
 _MB = 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -220,12 +222,38 @@ def _read_csv(data: bytes, label: str, max_rows: int):
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    _check_lines(text, delimiter, label)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         found = _table(reader, label, max_rows)
     except csv.Error as err:
+        if "field larger" in str(err):
+            raise LoaderError(f"有一个单元格超过 {csv.field_size_limit():,} 个字符，不像是表格数据"
+                              "（可能是引号没有配对）。请用 Excel 或 WPS 打开检查后重新另存为 CSV。",
+                              path=label) from None
         raise LoaderError(f"CSV 格式有误（{err}），请用 Excel 或 WPS 打开后重新另存为 CSV。",
                           path=label) from None
     if found is None:
         raise LoaderError("表格里没有数据，请确认填写并保存了数据后再上传。", path=label)
     return (encoding, *found)
+
+
+def _check_lines(text: str, delimiter: str, label: str) -> None:
+    """Refuse, before parsing, a line no table has: more columns than Excel allows, or longer
+    than MAX_LINE_CHARS (a 19 MB file with no line break would otherwise be parsed for minutes)."""
+    start, number, size = 0, 1, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end
+        only = "（整个文件只有这一行）" if start == 0 and end >= size - 1 else ""
+        if end - start > MAX_COLUMNS:   # a shorter line cannot hold that many cells
+            cells = text.count(delimiter, start, end) + 1
+            if cells > MAX_COLUMNS:
+                raise LoaderError(f"第 {number} 行有 {cells:,} 列{only}，超过 Excel 的上限 "
+                                  f"{MAX_COLUMNS:,} 列，不像是一张表。请确认每行一条数据、行与行之间"
+                                  "有换行，用 Excel 或 WPS“另存为”CSV UTF-8 后再上传。", path=label)
+        if end - start > MAX_LINE_CHARS:
+            raise LoaderError(f"第 {number} 行长达 {end - start:,} 个字符{only}，不像是表格的一行。"
+                              "请确认每行一条数据、行与行之间有换行，用 Excel 或 WPS“另存为”"
+                              "CSV UTF-8 后再上传。", path=label)
+        start, number = end + 1, number + 1

@@ -3,7 +3,6 @@ a problem table (行 / 列 / 值 / 问题 / 建议 / 级别) in Chinese."""
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -207,11 +206,10 @@ def _result(problems, claims, sheet, mapping, skipped) -> Validation:
 
 
 def problems_xlsx(problems: pd.DataFrame) -> bytes:
-    """The problem table as an .xlsx download."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        problems.to_excel(xw, sheet_name="问题", index=False)
-    return buf.getvalue()
+    """The problem table as an .xlsx download, through the one neutralising writer (the 值 column
+    holds what the user typed, "=HYPERLINK(…)" included)."""
+    from ..exports import to_xlsx_bytes
+    return to_xlsx_bytes(problems, sheet_name="问题")
 
 
 def sheet_tables(sheet: Sheet, result: Validation, batch_id: str) -> dict[str, pd.DataFrame]:
