@@ -76,13 +76,8 @@ with left:
         st.caption(f"{md(r.依据原句)}（来源：{md(r.来源)}）")
 with right:
     st.subheader("来源")
-<<<<<<< HEAD
     names = doc_labels(ds)
     for r in profile.documents.itertuples():   # the title; the file name on hover
-        st.markdown(f'- <span title="{html.escape(str(r.doc))}">'
-                    f"{html.escape(names.get(r.doc, str(r.doc)))}</span>", unsafe_allow_html=True)
-=======
-    for r in profile.documents.itertuples():
-        title = f"《{r.title}》" if isinstance(r.title, str) and r.title else ""
-        st.markdown(f"- {md(r.doc)} {md(title)}")
->>>>>>> main
+        st.markdown(f'- <span title="{html_text(str(r.doc))}">'
+                    f"{html_text(md(names.get(r.doc, str(r.doc))))}</span>",
+                    unsafe_allow_html=True)

@@ -2,18 +2,11 @@
 with the figure highlighted, its source and its batch; the rows download as CSV or XLSX."""
 import streamlit as st
 
-<<<<<<< HEAD
+from loaders.exports import to_csv_bytes, to_xlsx_bytes
 from ui import links, widgets
-from ui.exports import to_csv_bytes, to_xlsx_bytes
 from ui.formatting import blank_missing, format_count
 from ui.queries import (SORTS, apply_filters, claims_table, doc_labels, search_claims,
                         sort_claims)
-=======
-from ui import widgets
-from loaders.exports import to_csv_bytes, to_xlsx_bytes
-from ui.formatting import format_count
-from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
->>>>>>> main
 
 SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit

@@ -2,15 +2,10 @@
 programme, each linked to its community and its source."""
 import streamlit as st
 
-<<<<<<< HEAD
 from ui import charts, links, widgets
 from ui.filters import filters_to_query
 from ui.formatting import blank_missing, highlight_evidence
-=======
-from ui import widgets
-from ui.formatting import highlight_evidence
 from ui.markup import md
->>>>>>> main
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (community_key, community_key_label, doc_labels, initiatives_table, scope_of,
                         search_initiatives)
@@ -49,11 +44,6 @@ else:
         st.caption(f"{md(r['项目类型'])} · {md(r['状态'])} · 来源：{md(r['来源'])}")
         if isinstance(r["社区"], str):
             key = community_key(r["区县"], r["街道"], r["社区"])
-<<<<<<< HEAD
-            st.page_link(COMMUNITY_PAGE, label=f"前往「{r['社区']}」的社区档案",
+            st.page_link(COMMUNITY_PAGE, label=f"前往「{md(r['社区'])}」的社区档案",
                          icon=":material/badge:", query_params={**filters_to_query(filters),
                                        "profile": community_key_label(key)})
-=======
-            st.page_link(COMMUNITY_PAGE, label=f"前往「{md(r['社区'])}」的社区档案",
-                         icon=":material/badge:", query_params={"profile": community_key_label(key)})
->>>>>>> main

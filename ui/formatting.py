@@ -102,9 +102,8 @@ def highlight_evidence(evidence: str, text: str = "", start=None, end=None,
     if span is None:
         return html_text(evidence)
     s, e = span
-<<<<<<< HEAD
-    return (html.escape(evidence[:s]) + '<mark class="claim-span">' + html.escape(evidence[s:e])
-            + "</mark>" + html.escape(evidence[e:]))
+    return (html_text(evidence[:s]) + '<mark class="claim-span">' + html_text(evidence[s:e])
+            + "</mark>" + html_text(evidence[e:]))
 
 
 def blank_missing(frame):
@@ -119,7 +118,3 @@ def blank_missing(frame):
             values = out[col].astype(object)
             out[col] = values.where(values.notna(), "")
     return out
-=======
-    return (html_text(evidence[:s]) + '<mark class="claim-span">' + html_text(evidence[s:e])
-            + "</mark>" + html_text(evidence[e:]))
->>>>>>> main

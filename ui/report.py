@@ -10,13 +10,9 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .charts import FONT
-<<<<<<< HEAD
+from .markup import html_text
 from .slides import (Number, Slide, deck_sources, limit, quotations, scaled_figure,
                      slide_label)
-=======
-from .markup import html_text
-from .slides import Number, Slide, deck_sources, limit, quotations, slide_label
->>>>>>> main
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
 # (about 1.7) and the report file.

@@ -26,18 +26,12 @@ from loaders.template import make_template
 from . import sources
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
-<<<<<<< HEAD
 from .filters import filter_label
 from .formatting import blank_missing
-from .navigation import page_exists
-from .state import current_signature
-from .queries import DEFAULT_DATA, claims_table
-=======
 from .markup import md
 from .navigation import page_exists
 from .state import current_dataset, current_signature
-from .queries import claims_table
->>>>>>> main
+from .queries import DEFAULT_DATA, claims_table
 
 NOT_IMPORTED = "（不导入）"
 # .xls, .et and .ods are taken too, so that the reader can say how to convert them (the
@@ -150,15 +144,9 @@ def already_imported(upload: Upload) -> bool:
     imported = _imported(upload.sha256, current_signature())
     if imported is None:
         return False
-<<<<<<< HEAD
-    st.warning(f"这个文件已经导入过：{imported.time[:16].replace('T', ' ')} 由 "
-               f"{imported.uploader or '（未知）'} 导入"
-               f"（当时的文件名：{imported.file}）。内容完全相同，不再重复导入；"
-=======
     st.warning(f"这个文件已经导入过：{md(imported.time[:16].replace('T', ' '))} 由 "
-               f"{md(imported.uploader) or '（未知）'} 导入为批次 {md(imported.batch_id)}"
+               f"{md(imported.uploader) or '（未知）'} 导入"
                f"（当时的文件名：{md(imported.file)}）。内容完全相同，不再重复导入；"
->>>>>>> main
                "如果要更正数据，请在下方导入记录中撤销那个批次后再上传改好的文件。",
                icon=":material/content_copy:")
     return True
@@ -290,13 +278,8 @@ def commit_notice() -> None:
         parts.append(f"社区 {rows['communities']} 个")
     if rows.get("initiatives"):
         parts.append(f"特色项目 {rows['initiatives']} 个")
-<<<<<<< HEAD
-    st.success(f"已导入“{manifest['file']}”：{'，'.join(parts)}。看板已经更新。",
+    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}。看板已经更新。",
                icon=":material/task_alt:")
-=======
-    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}（批次 {md(manifest['batch_id'])}）。"
-               "看板已经更新。", icon=":material/task_alt:")
->>>>>>> main
     if page_exists("pages/overview.py"):
         st.page_link("pages/overview.py", label="在总览中查看这一批数据", icon=":material/dashboard:",
                      query_params={"batch": [filter_label("batch", manifest["batch_id"])]})
