@@ -78,6 +78,6 @@ with right:
     st.subheader("来源")
     names = doc_labels(ds)
     for r in profile.documents.itertuples():   # the title; the file name on hover
-        st.markdown(f'- <span title="{html_text(str(r.doc))}">'
+        st.markdown(f'- <span title="{html_text(md(str(r.doc)))}">'
                     f"{html_text(md(names.get(r.doc, str(r.doc))))}</span>",
                     unsafe_allow_html=True)

@@ -152,7 +152,7 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     note = row.get("place_note")
     if isinstance(note, str) and note:
         st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
-    st.caption(f'来源：<span title="{html.escape(str(row["doc"]))}">{name}</span>（{kind}，{where}）',
+    st.caption(f'来源：<span title="{html.escape(md(str(row["doc"])))}">{name}</span>（{kind}，{where}）',
                unsafe_allow_html=True)
     if origin := source_caption(batch_info(ds, row["batch_id"]).get("source")):
         st.caption(f"原文出处：{origin}")
