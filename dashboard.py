@@ -5,7 +5,7 @@ the shared filters; each page is a thin script over ui/.
 """
 import streamlit as st
 
-from ui import style
+from ui import links, style
 from ui.filters import render_filters
 from ui.navigation import build_navigation, run_page
 from ui.state import current_dataset
@@ -13,6 +13,7 @@ from ui.state import current_dataset
 st.set_page_config(page_title="社区治理数据看板", page_icon=":material/insights:", layout="wide")
 style.inject()
 page = build_navigation()
+links.note_page(page.url_path)   # before any bound widget: a link's filters must apply
 with st.sidebar:
     st.caption("成都市社区治理数据看板")
 render_filters(current_dataset())

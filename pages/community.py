@@ -4,23 +4,32 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import widgets
+from ui import links, widgets
 from ui.aggregate import per_capita, totals_by_indicator
-from ui.formatting import format_count
+from ui.formatting import blank_missing, format_count
 from ui.labels import programme_label
 from ui.markup import html_text, md
 from ui.queries import (claims_table, community_choices, community_key_label, community_profile,
+                        doc_labels,
                         initiatives_table, scope_of)
+from ui.slides import ranked_spotlights
 
 CARDS = 60  # sentences shown as cards; the table below lists every claim
 
 ds, filters = widgets.open_page(
     "社区档案", "一个社区的基本情况、全部数字及其原文、特色项目和来源。")
-choices = community_choices(scope_of(ds, filters))
+scope = scope_of(ds, filters)
+choices = community_choices(scope)
 if not choices:
     widgets.nothing_in_scope("社区")
     st.stop()
 
+links.adopt("profile", choices, community_key_label)
+# opens on the community the filters point at, else on the one with the most figures
+pointed = next((k for k in choices if k.split("|")[2] == filters.single("community")), None)
+if st.session_state.get("profile") not in choices or (
+        pointed and st.session_state.get("profile") != pointed):
+    st.session_state["profile"] = pointed or next(iter(ranked_spotlights(scope)), choices[0])
 key = st.selectbox("选择社区", choices, key="profile", bind="query-params",
                    format_func=community_key_label,
                    help="列表随左侧的区县、街道等筛选缩小；可输入社区名称查找。")
@@ -53,12 +62,13 @@ else:
             widgets.evidence_card(ds, row)
     if len(profile.claims) > CARDS:
         st.caption(f"以上为前 {CARDS} 条；全部 {format_count(len(profile.claims))} 条见下表。")
-        st.dataframe(claims_table(profile.claims).drop(columns=["编号"]), hide_index=True)
+        st.dataframe(blank_missing(claims_table(profile.claims, doc_labels(ds))
+                                   .drop(columns=["编号", "批次"])), hide_index=True)
 
 left, right = st.columns(2)
 with left:
     st.subheader("特色项目")
-    inits = initiatives_table(profile.initiatives)
+    inits = initiatives_table(profile.initiatives, doc_labels(ds))
     if inits.empty:
         st.caption("暂无收录的特色项目。")
     for r in inits.itertuples():
@@ -66,6 +76,8 @@ with left:
         st.caption(f"{md(r.依据原句)}（来源：{md(r.来源)}）")
 with right:
     st.subheader("来源")
-    for r in profile.documents.itertuples():
-        title = f"《{r.title}》" if isinstance(r.title, str) and r.title else ""
-        st.markdown(f"- {md(r.doc)} {md(title)}")
+    names = doc_labels(ds)
+    for r in profile.documents.itertuples():   # the title; the file name on hover
+        st.markdown(f'- <span title="{html_text(md(str(r.doc)))}">'
+                    f"{html_text(md(names.get(r.doc, str(r.doc))))}</span>",
+                    unsafe_allow_html=True)

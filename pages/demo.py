@@ -153,12 +153,17 @@ def stage() -> None:
         forward.button("下一页", icon=":material/arrow_forward:", width="stretch",
                        shortcut="Right", disabled=current == count, on_click=go_to,
                        args=(current + 1,), key="deck_next")
+        # not callbacks: a button in a fragment reruns only the fragment, and entering or leaving
+        # the presentation redraws the whole page (menu, sidebar, setup), so rerun the app
         if present:
-            mode.button("退出演示", icon=":material/close_fullscreen:", width="stretch",
-                        shortcut="Esc", on_click=set_presenting, args=(False,), key="deck_exit")
+            leave = mode.button("退出演示", icon=":material/close_fullscreen:", width="stretch",
+                                shortcut="Esc", key="deck_exit")
         else:
-            mode.button("开始演示", icon=":material/slideshow:", type="primary", width="stretch",
-                        on_click=set_presenting, args=(True,), key="deck_start")
+            leave = mode.button("开始演示", icon=":material/slideshow:", type="primary",
+                                width="stretch", key="deck_start")
+        if leave:
+            set_presenting(not present)
+            st.rerun(scope="app")
 
 
 if not present:
@@ -206,7 +211,7 @@ if not present:
                     pictures = deck_images(signature, _slides=slides)
                 st.session_state["png_for"] = signature
                 cols[2].download_button(
-                    f"下载 {len(pictures)} 张图片（ZIP）", pictures, icon=":material/download:",
+                    f"下载 {sum(s.chart is not None for s in slides)} 张图片（ZIP）", pictures, icon=":material/download:",
                     file_name=export_name(filters, today, "zip"), mime="application/zip",
                     on_click="ignore", width="stretch", key="export_png")
             except ImageExportUnavailable as exc:

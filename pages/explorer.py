@@ -2,10 +2,11 @@
 with the figure highlighted, its source and its batch; the rows download as CSV or XLSX."""
 import streamlit as st
 
-from ui import widgets
 from loaders.exports import to_csv_bytes, to_xlsx_bytes
-from ui.formatting import format_count
-from ui.queries import (SORTS, apply_filters, claims_table, search_claims, sort_claims)
+from ui import links, widgets
+from ui.formatting import blank_missing, format_count
+from ui.queries import (SORTS, apply_filters, claims_table, doc_labels, search_claims,
+                        sort_claims)
 
 SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit
@@ -15,6 +16,9 @@ TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "�
 ds, filters = widgets.open_page(
     "数据明细", "每一条数字及其原文出处。点选一行即可查看原句（数字已标出）、来源文件和导入批次。")
 
+links.adopt("q", None)          # a link to the evidence of a figure starts without a search
+links.adopt("sort", SORTS, lambda k: SORTS[k][0], default=next(iter(SORTS)))
+links.adopt("unsure", (False, True), lambda b: str(b).lower(), default=False)
 left, right, unsure_col = st.columns([3, 2, 1.4], vertical_alignment="bottom")
 query = left.text_input("搜索", key="q", bind="query-params",
                         placeholder="原文、对象、社区、街道、来源……多个词用空格分开")
@@ -37,13 +41,13 @@ if rows.empty:
 
 ordered = sort_claims(rows, how)
 shown = ds.claim_rows(ordered.index[:SHOWN_ROWS])
-table = claims_table(shown)
+table = claims_table(shown, doc_labels(ds))
 st.caption(f"共 {format_count(len(ordered))} 条（未去重，每次提及一行）"
            + (f"，表格显示前 {SHOWN_ROWS} 条，下载包含全部" if len(ordered) > SHOWN_ROWS else ""))
 
 event = st.dataframe(
-    table[TABLE_COLUMNS], key="claims_table", on_select="rerun", selection_mode="single-row",
-    hide_index=True, height=420,
+    blank_missing(table[TABLE_COLUMNS]), key="claims_table", on_select="rerun", selection_mode="single-row",
+    hide_index=True, height=min(420, 52 + 35 * len(table)),   # room for the scroll bar
     column_config={"原文": st.column_config.TextColumn(width="small"),
                    "数值": st.column_config.TextColumn(width="small")})
 

@@ -2,36 +2,35 @@
 programme, each linked to its community and its source."""
 import streamlit as st
 
-from ui import widgets
-from ui.formatting import highlight_evidence
+from ui import charts, links, widgets
+from ui.filters import filters_to_query
+from ui.formatting import blank_missing, highlight_evidence
 from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
-from ui.queries import (community_key, community_key_label, initiatives_table, scope_of,
+from ui.queries import (community_key, community_key_label, doc_labels, initiatives_table, scope_of,
                         search_initiatives)
 
 ds, filters = widgets.open_page(
     "特色项目", "各社区打造的特色项目与品牌，交流考察时最常被问到。点选一行查看出处并前往社区档案。")
 scope = scope_of(ds, filters)
+links.adopt("iq", None)
 query = st.text_input("搜索项目", key="iq", bind="query-params",
                       placeholder="项目名称、社区、街道、项目类型……")
 found = search_initiatives(scope.initiatives, query)
-table = initiatives_table(found)
+table = initiatives_table(found, doc_labels(ds))
 if table.empty:
     widgets.nothing_in_scope("特色项目")
     st.stop()
 
 by_district, by_programme = st.columns(2)
-by_district.markdown("**按区（市）县**")
-# with horizontal=True, st.bar_chart puts x_label on the vertical (category) axis
-by_district.bar_chart(table["区县"].fillna("未注明").value_counts(), horizontal=True, color="#2d6cc0",
-                      x_label="", y_label="项目数", height=max(160, 28 * table["区县"].nunique()))
-by_programme.markdown("**按项目类型**")
-by_programme.bar_chart(table["项目类型"].value_counts(), horizontal=True, color="#2d6cc0",
-                       x_label="", y_label="项目数",
-                       height=max(160, 28 * table["项目类型"].nunique()))
+by_district.plotly_chart(charts.count_bars(table["区县"].fillna("未注明").value_counts(),
+                                           "按区（市）县"), config={"displayModeBar": False},
+                         key="chart_init_districts")
+by_programme.plotly_chart(charts.count_bars(table["项目类型"].value_counts(), "按项目类型"),
+                          config={"displayModeBar": False}, key="chart_init_programmes")
 
 st.subheader(f"项目目录（{len(table)} 个）")
-event = st.dataframe(table.drop(columns=["依据原句"]), key="initiative_table", on_select="rerun",
+event = st.dataframe(blank_missing(table.drop(columns=["依据原句"])), key="initiative_table", on_select="rerun",
                      selection_mode="single-row", hide_index=True, width="stretch")
 rows = event.selection.rows if event is not None else []
 if not rows:
@@ -46,4 +45,5 @@ else:
         if isinstance(r["社区"], str):
             key = community_key(r["区县"], r["街道"], r["社区"])
             st.page_link(COMMUNITY_PAGE, label=f"前往「{md(r['社区'])}」的社区档案",
-                         icon=":material/badge:", query_params={"profile": community_key_label(key)})
+                         icon=":material/badge:", query_params={**filters_to_query(filters),
+                                       "profile": community_key_label(key)})

@@ -98,7 +98,7 @@ def reference_validate(sheet, mapping: dict[str, str], *, known: pd.DataFrame | 
                             "如不是同一个社区，请填写社区全称。", NOTE)
                     community = alt
                 else:
-                    close = _nearest(community, places.communities)
+                    close = places.similar_communities(community, district, street)
                     if close:
                         problem(r, header_of["community"], community,
                                 "已有数据中没有这个社区，但有名称相近的社区",

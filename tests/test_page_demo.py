@@ -44,7 +44,8 @@ def test_deck_link_reopens_the_deck(store, monkeypatch):
     assert at.multiselect(key="spot").value == ["武侯区|玉林街道|玉林东路社区"]
     html = stage_text(at)
     assert "2 / 3" in html and "社区风采：玉林东路社区" in html
-    assert "<mark>近2.1万人</mark>" in html and "b.txt" in html
+    assert "<mark>近2.1万人</mark>" in html and "《玉林东路社区：让老人住得安心》" in html
+    assert "b.txt" not in html              # the document by its title, not its file id
 
 
 @pytest.mark.parametrize("slide,title", [("1", "成都市社区治理工作交流"), ("2", "成都市已实现的主要数字"),

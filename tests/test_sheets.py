@@ -224,6 +224,28 @@ def test_community_near_existing_data_is_a_note():
     assert v.ok and v.problems.loc[0, "级别"] == NOTE and "东怡社区" in v.problems.loc[0, "建议"]
 
 
+def test_community_suggestions_stay_in_the_rows_district_first():
+    """培华路社区 in 成华区 is offered the close names of 成华区, not 天府中路社区 in 彭州市."""
+    _, stored = check([row_with(区县="彭州市", 街道="天彭街道", 社区名称="天府中路社区"),
+                       row_with(区县="成华区", 街道="府青路街道", 社区名称="培华东路社区")])
+    _, v = check([row_with(区县="成华区", 街道="府青路街道", 社区名称="培华路社区")],
+                 known=stored.valid_claims)
+    assert v.problems.loc[0, "建议"].startswith("是否应为：培华东路社区？")
+    assert "天府中路社区" not in v.problems.loc[0, "建议"]
+    # with nothing close in its district, the whole city is searched
+    _, v = check([row_with(区县="锦江区", 街道="东湖街道", 社区名称="天府中路")],
+                 known=stored.valid_claims)
+    assert "天府中路社区" in v.problems.loc[0, "问题"] + v.problems.loc[0, "建议"]
+
+
+def test_two_columns_for_one_field_name_the_column_not_the_field_code():
+    sheet = read_sheet(xlsx_bytes([HEADERS + ["件数"], GOOD + ["5"]]), "t.xlsx")
+    mapping = {**guess_mapping(sheet.headers), "件数": "value"}
+    v = validate(sheet, mapping)
+    note = v.problems[v.problems["问题"].str.contains("两列都对应")]
+    assert list(note["值"]) == ["件数"]
+
+
 def test_duplicates_within_the_file():
     _, v = check([GOOD, GOOD])
     assert len(v.valid_claims) == 1

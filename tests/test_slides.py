@@ -212,14 +212,18 @@ def test_two_figures_of_one_sentence_are_quoted_once():
         ("a.txt", [("累计", False), ("3000余人次", True), ("。", False)])]
 
 
-def test_a_footer_says_a_shared_batch_once():
-    sources = [Source(f"{d}.txt", f"标题{d}", "b1", "seeds") for d in "abcd"]
+def test_a_footer_says_a_shared_batch_once_by_file_uploader_and_date():
+    batch = "导入：三季度台账.xlsx，张三，2026-12-01"
+    sources = [Source(f"{d}.txt", f"标题{d}", "20261201T052940430328-f3f76846", "三季度台账.xlsx",
+                      batch) for d in "abcd"]
     assert Slide("headline", "t", sources=sources).footer() == \
-        "来源：a.txt《标题a》；b.txt《标题b》；c.txt《标题c》 等 4 份（导入批次 b1，seeds）"
-    assert Slide("headline", "t", sources=sources[:1]).footer() == "来源：a.txt《标题a》（导入批次 b1，seeds）"
-    mixed = [sources[0], Source("e.txt", None, "b2")]
+        f"来源：《标题a》；《标题b》；《标题c》 等 4 份（{batch}）"
+    assert Slide("headline", "t", sources=sources[:1]).footer() == f"来源：《标题a》（{batch}）"
+    mixed = [sources[0], Source("e.txt", None, "b2", None, "看板默认数据")]
     assert Slide("headline", "t", sources=mixed).footer(named=1) == \
-        "来源：a.txt《标题a》（导入批次 b1，seeds） 等 2 份"
+        f"来源：《标题a》（{batch}） 等 2 份"
+    assert mixed[1].label() == "e.txt（看板默认数据）"
+    assert "20261201T" not in Slide("headline", "t", sources=sources).footer()
 
 
 def test_a_spotlight_outside_the_filters_falls_back(ds):
@@ -237,8 +241,8 @@ def test_every_slide_names_its_sources_and_the_last_lists_them_all(ds):
     closing = slides[-1]
     assert closing.kind == "sources"
     assert closing.bullets == [s.label() for s in deck_sources(slides[:-1])]
-    assert closing.bullets == ["a.txt《培华路社区：文化润心 邻里同行》（导入批次 b1，fixture-b1）",
-                               "b.txt《玉林东路社区：让老人住得安心》（导入批次 b2，fixture-b2）"]
+    assert closing.bullets == ["《培华路社区：文化润心 邻里同行》（导入：fixture-b1，测试，2025-03-01）",
+                               "《玉林东路社区：让老人住得安心》（导入：fixture-b2，测试，2025-03-02）"]
 
 
 def test_a_slide_rests_only_on_its_own_sources(ds):

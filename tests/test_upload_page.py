@@ -13,6 +13,7 @@ from loaders.store import list_batches, load_tables
 from tests.test_imports import ARTICLE
 from tests.test_sheets import GOOD, HEADERS, row_with, xlsx_bytes
 from ui.accounts import hash_password
+from ui.queries import describe_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard.py"
@@ -88,7 +89,8 @@ def test_sheet_problems_then_commit_the_valid_rows(store, monkeypatch):
 
     # the dashboard shows it at once: the overview filtered to the new batch
     overview = AppTest.from_file(str(APP), default_timeout=60)
-    overview.query_params["batch"] = new["batch_id"]
+    # the URL names the batch as the sidebar does: file, uploader and date, never its id
+    overview.query_params["batch"] = describe_batch(new["file"], new["uploader"], new["time"])
     overview.run()
     assert not overview.exception
     assert {m.label: m.value for m in overview.metric}["数据条数"] == "2"
@@ -96,7 +98,8 @@ def test_sheet_problems_then_commit_the_valid_rows(store, monkeypatch):
 
     # the same file again is recognised and offers no commit
     at = upload(open_upload(store, monkeypatch), "三季度（副本）.xlsx", SHEET)
-    assert "已经导入过" in texts(at.warning) and new["batch_id"] in texts(at.warning)
+    assert "已经导入过" in texts(at.warning) and "三季度.xlsx" in texts(at.warning)
+    assert new["batch_id"] not in texts(at.warning)
     assert not [b for b in at.button if b.key == "commit_sheet"]
 
 
@@ -146,17 +149,18 @@ def test_undo_takes_the_batch_off_the_dashboard(store, monkeypatch):
     at = upload(open_upload(store, monkeypatch), "三季度.xlsx", SHEET)
     at.button(key="commit_sheet").click().run()
     batch_id = list_batches(store).iloc[-1]["batch_id"]
-    at.selectbox(key="undo_choice").set_value(batch_id).run()
-    undo = at.button(key="undo_button")
+    undo_chooser(at).set_value(batch_id).run()
+    undo = at.button(key=f"undo_button_{batch_id}")
     assert undo.disabled                          # needs the confirmation first
+    assert "确认撤销“三季度.xlsx" in at.checkbox(key=f"undo_confirm_{batch_id}").label
     at.checkbox(key=f"undo_confirm_{batch_id}").check().run()
-    at.button(key="undo_button").click().run()
+    at.button(key=f"undo_button_{batch_id}").click().run()
     assert not at.exception
     assert "已撤销“三季度.xlsx" in texts(at.success)
     assert batch_id not in set(list_batches(store)["batch_id"])
     assert (store / "undone" / batch_id / "batch.json").exists()     # kept, not deleted
-    history = next(d.value for d in at.dataframe if "批次" in d.value.columns)
-    assert batch_id not in history["批次"].tolist()
+    history = next(d.value for d in at.dataframe if "导入人" in d.value.columns)
+    assert "三季度.xlsx" not in history["文件"].tolist() and "批次" not in history.columns
 
     # nothing is lost: the undone batch can be put back
     assert "已撤销的批次（1 个" in at.expander[-1].label
@@ -165,6 +169,32 @@ def test_undo_takes_the_batch_off_the_dashboard(store, monkeypatch):
     assert "已恢复“三季度.xlsx" in texts(at.success)
     assert batch_id in set(list_batches(store)["batch_id"])
     assert not (store / "undone" / batch_id).exists()
+
+
+def undo_chooser(at):
+    return next(s for s in at.selectbox if s.label == "撤销哪一批")
+
+
+def test_undo_names_one_batch_and_the_default_data_needs_a_second_confirmation(store, monkeypatch):
+    at = upload(open_upload(store, monkeypatch), "三季度.xlsx", SHEET)
+    at.button(key="commit_sheet").click().run()
+    new = list_batches(store).iloc[-1]["batch_id"]
+    chooser = undo_chooser(at)
+    assert chooser.value is None                  # nothing chosen until the person chooses
+    assert not [b for b in at.button if (b.key or "").startswith("undo_button")]
+    # confirming one batch and then choosing another leaves the other unconfirmed
+    chooser.set_value(new).run()
+    at.checkbox(key=f"undo_confirm_{new}").check().run()
+    undo_chooser(at).set_value("default-seeds").run()
+    assert at.button(key="undo_button_default-seeds").disabled
+    at.checkbox(key="undo_confirm_default-seeds").check().run()
+    assert at.button(key="undo_button_default-seeds").disabled   # the second confirmation
+    assert "默认数据" in at.checkbox(key="undo_default_default-seeds").label
+    at.checkbox(key="undo_default_default-seeds").check().run()
+    at.button(key="undo_button_default-seeds").click().run()
+    assert not at.exception
+    left = set(list_batches(store)["batch_id"])
+    assert left == {new}                          # the named batch went, the other stayed
 
 
 @pytest.fixture
@@ -203,7 +233,7 @@ def test_organiser_writes_only_their_districts(store, monkeypatch, accounts):
     assert "已登录：锦江区组织者" in texts(at.success)
     assert len(at.file_uploader) == 1
     # the shipped data spans the city: not theirs to undo
-    assert not [b for b in at.button if b.key == "undo_button"]
+    assert not [b for b in at.button if (b.key or "").startswith("undo_button")]
     at = upload(at, "三季度.xlsx", SHEET)
     problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
     assert "不属于你负责的区（市）县" in problems["问题"].tolist()[-1]
@@ -212,7 +242,7 @@ def test_organiser_writes_only_their_districts(store, monkeypatch, accounts):
     assert batch["uploader"] == "锦江区组织者" and batch["rows"]["claims"] == 1
     assert set(load_tables(store).claims.query("batch_id == @batch.batch_id")["district"]) == {"锦江区"}
     # their own batch they may undo
-    assert at.selectbox(key="undo_choice").options == [f"三季度.xlsx（{batch['time'][:16].replace('T', ' ')}，1 条）"]
+    assert undo_chooser(at).options == [f"三季度.xlsx（{batch['time'][:16].replace('T', ' ')}，1 条）"]
 
 
 def test_article_review_flags_places_to_check(store, monkeypatch):

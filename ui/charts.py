@@ -29,6 +29,15 @@ def _layout(fig: go.Figure, title: str, height: int, legend: bool = False,
     return fig
 
 
+def count_axis(fig: go.Figure, top: float, axis: str = "x", **more) -> go.Figure:
+    """An axis of counts: whole numbers only (never "0.2 条"), starting at 0."""
+    settings = {"tickformat": ",d", "rangemode": "tozero", **more}
+    if top <= 6:   # plotly would step by 0.5 or 0.2 below this
+        settings |= {"tick0": 0, "dtick": 1}
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+    return fig
+
+
 def empty_figure(title: str, message: str = "所选范围内暂无数据", height: int = 320) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
@@ -86,16 +95,20 @@ def district_programme_heatmap(matrix: pd.DataFrame, indicator: str | None = Non
         texttemplate="%{text}",
         hovertemplate="%{y} · %{x}<br>%{text}" + (unit_label(unit) if indicator else " 条")
         + "<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": unit_label(unit) if indicator else "条"}, "thickness": 12}))
+        colorbar={"title": {"text": unit_label(unit) if indicator else "条"}, "thickness": 12,
+                  # counts: whole-number ticks only
+                  **({} if indicator else {"tickformat": ",d",
+                                           **({"tick0": 0, "dtick": 1} if z.max() <= 6 else {})})}))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=-35, side="bottom")
+    # upright labels stacked one per column: slanted ones overlap on a phone (414 px)
+    fig.update_xaxes(tickangle=-90, side="bottom", automargin=True)
     return _layout(fig, title, max(320, 120 + 34 * len(rows)))
 
 
 def programme_bars(counts: pd.DataFrame) -> go.Figure:
     """Distinct facts per programme, achieved and planned stacked. `counts`: programme, status,
     facts (ui.aggregate.count_facts(claims, ["programme", "status"]))."""
-    title = "各项目类型的数据条数（去重后，按已实现 / 计划目标）"
+    title = "各项目类型的数据条数（去重后）"   # the legend names 已实现 / 计划目标
     if counts.empty:
         return empty_figure(title)
     totals = counts.groupby("programme")["facts"].sum().sort_values()
@@ -105,10 +118,12 @@ def programme_bars(counts: pd.DataFrame) -> go.Figure:
         values = [int(part.get(p, 0)) for p in totals.index]
         fig.add_bar(y=[programme_label(p) for p in totals.index], x=values, orientation="h",
                     name=status_label(status), marker_color=STATUS_COLOURS[status],
-                    text=[v or "" for v in values], textposition="inside",
+                    text=[v or "" for v in values], textposition="inside", textangle=0,
+                    insidetextanchor="middle",
                     hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
+    count_axis(fig, float(totals.max()))
     return _layout(fig, title, max(300, 130 + 30 * len(totals)), legend=True)
 
 
@@ -169,7 +184,7 @@ def leading_chart(top: pd.DataFrame, indicator: str, unit: str) -> go.Figure:
 
 def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") -> go.Figure:
     """Distinct facts per unit (district, street or community) from ui.queries.summary_by."""
-    title = f"{title_scope}各{level_label}数据条数（去重后，按已实现 / 计划目标）"
+    title = f"{title_scope}各{level_label}数据条数（去重后）"   # the legend: 已实现 / 计划目标
     if summary.empty:
         return empty_figure(title)
     part = summary.head(25).iloc[::-1]
@@ -180,4 +195,19 @@ def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") ->
                     hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
+    count_axis(fig, float((part["achieved"] + part["planned"]).max()))
     return _layout(fig, title, max(260, 120 + 28 * len(part)), legend=True)
+
+
+def count_bars(counts: pd.Series, title: str, unit: str = "个") -> go.Figure:
+    """Horizontal bars of a few counts (value_counts), largest on top, whole-number axis."""
+    if counts.empty:
+        return empty_figure(title)
+    part = counts.sort_values()
+    fig = go.Figure(go.Bar(y=[str(i) for i in part.index], x=part.to_numpy(), orientation="h",
+                           marker_color="#2d6cc0", text=part.to_numpy(), textposition="auto",
+                           textangle=0,
+                           hovertemplate="%{y}：%{x} " + unit + "<extra></extra>"))
+    fig.update_xaxes(title_text=f"数量（{unit}）", gridcolor="#eee")
+    count_axis(fig, float(part.max()))
+    return _layout(fig, title, max(200, 90 + 28 * len(part)))

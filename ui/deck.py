@@ -161,6 +161,16 @@ def _chart(slide, fig: go.Figure, left, top, width, height) -> bool:
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.TOP
         chart.legend.include_in_layout = False
+    # the value axis starts at 0: PowerPoint's automatic minimum would make a bar of 20 look
+    # shorter than one of 4; counts step in whole numbers
+    values = chart.value_axis
+    values.minimum_scale = 0
+    top = max((sum(v) for v in zip(*(s.values for s in data))), default=0) \
+        if kind in (XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.COLUMN_STACKED) else \
+        max((max(s.values, default=0) for s in data), default=0)
+    if 0 < top <= 6:
+        values.major_unit = 1
+    values.tick_labels.number_format, values.tick_labels.number_format_is_linked = "#,##0", False
     plot = chart.plots[0]
     plot.gap_width = 60
     if kind in (XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.COLUMN_STACKED):
@@ -194,14 +204,15 @@ FOOTER_TOP, FOOTER_HEIGHT = HEIGHT - Inches(0.66), Inches(0.56)
 
 
 def footer_text(s: Slide) -> tuple[str, int]:
-    """The footer line and its font size: the largest size at which it fits its box, naming
-    fewer sources (the notes list them all) when even the smallest does not."""
+    """The footer line and its font size: the largest size at which it fits its box on one
+    line (a second line would break inside a title or file name), naming fewer sources (the
+    notes list them all) when even the smallest does not."""
     if s.kind == "sources":
         return "每个数字都可在看板的「数据明细」页追溯到原文。", FOOTER_SIZES[0]
     for named in range(limit("max_footer_sources"), 0, -1):
         text = s.footer(named=named)
         for size in FOOTER_SIZES:
-            if fits([text], size, INNER, FOOTER_HEIGHT):
+            if lines_needed(text, size, INNER) == 1:
                 return text, size
     return s.footer(named=1), FOOTER_SIZES[-1]
 

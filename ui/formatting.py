@@ -104,3 +104,17 @@ def highlight_evidence(evidence: str, text: str = "", start=None, end=None,
     s, e = span
     return (html_text(evidence[:s]) + '<mark class="claim-span">' + html_text(evidence[s:e])
             + "</mark>" + html_text(evidence[e:]))
+
+
+def blank_missing(frame):
+    """For a table on screen: empty cells where a text column has no value (Streamlit would
+    print "None"). Numbers are left alone."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) or isinstance(out[col].dtype,
+                                                                      pd.CategoricalDtype):
+            values = out[col].astype(object)
+            out[col] = values.where(values.notna(), "")
+    return out

@@ -11,7 +11,8 @@ import streamlit as st
 APP_DIR = Path(__file__).resolve().parent.parent
 
 # (file, menu title, icon, url path); the first is the default page. Each url path is the file's
-# stem, as Streamlit's folder mode names it too (see ensure_entrypoint).
+# stem, as Streamlit's folder mode names it too (see ensure_entrypoint). Streamlit serves the
+# default page at the root only, so its own path is an alias (see _overview_by_path).
 PAGES = (
     ("pages/overview.py", "总览", ":material/dashboard:", "overview"),
     ("pages/district.py", "区县", ":material/location_city:", "district"),
@@ -32,10 +33,27 @@ def page_exists(path: str) -> bool:
     return (APP_DIR / path).is_file()
 
 
+HOME_URL_PATH = "home"   # the default page's internal path: Streamlit shows it at "/"
+
+
+def _overview_by_path() -> None:
+    """/overview (the README's link form) opens the overview at the root, with the link's query
+    parameters, instead of Streamlit's English "Page not found" dialog. Called before any widget
+    is bound to the URL (Streamlit refuses to set bound parameters)."""
+    st.switch_page(PAGES[0][0],
+                   query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
 def build_navigation():
-    pages = [st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
+    pages = [st.Page(path, title=title, icon=icon, default=i == 0,
+                     url_path=HOME_URL_PATH if i == 0 else url)
              for i, (path, title, icon, url) in enumerate(PAGES) if page_exists(path)]
-    return st.navigation(pages, position="sidebar")
+    pages.append(st.Page(_overview_by_path, title=PAGES[0][1], url_path=PAGES[0][3],
+                         visibility="hidden"))
+    page = st.navigation(pages, position="sidebar")
+    if page.url_path == PAGES[0][3]:
+        _overview_by_path()
+    return page
 
 
 _routing = threading.local()   # set while dashboard.py runs a page (per script thread)

@@ -330,9 +330,10 @@ def _label_column(series: pd.Series, label) -> pd.Series:
     return values.map(mapping)
 
 
-def claims_table(claims: pd.DataFrame) -> pd.DataFrame:
+def claims_table(claims: pd.DataFrame, sources: dict | None = None) -> pd.DataFrame:
     """Claims as the explorer and the exports show them: Chinese headers and labels, the figure
-    written out with its qualifier (3000余人次), the canonical value and unit kept for sums."""
+    written out with its qualifier (3000余人次), the canonical value and unit kept for sums.
+    With `sources` (doc_labels), the 来源 column names each document by its title."""
     out = pd.DataFrame(index=claims.index)
     for header, col in CLAIM_COLUMNS.items():
         if header == "数值":
@@ -354,6 +355,8 @@ def claims_table(claims: pd.DataFrame) -> pd.DataFrame:
             out[header] = _label_column(claims[col], confidence_label)
         elif col == "unit":
             out[header] = _label_column(claims[col], unit_label)
+        elif col == "doc" and sources:
+            out[header] = _label_column(claims[col], lambda d: sources.get(d, d))
         else:
             out[header] = claims[col].astype("object")
     return out.reset_index(drop=True)
@@ -368,6 +371,60 @@ def batch_info(ds: Dataset, batch_id: str) -> dict:
             return {k: v for k, v in row.iloc[0].to_dict().items()
                     if not (isinstance(v, float) and np.isnan(v))}
     return {"batch_id": batch_id}
+
+
+DEFAULT_DATA = "看板默认数据"
+
+
+def describe_batch(file, uploader, time, kind=None, inline: bool = False) -> str:
+    """A batch as a person knows it: the file, who imported it and when (never its id):
+    "三季度台账.xlsx（张三，2026-12-01）", or inline "导入：三季度台账.xlsx，张三，2026-12-01"."""
+    if kind == "default":
+        return DEFAULT_DATA
+    parts = [str(x) for x in (uploader, str(time or "")[:10]) if isinstance(x, str) and x]
+    name = file if isinstance(file, str) and file else "导入的数据"
+    if inline:
+        return "导入：" + "，".join([name, *parts])
+    return f"{name}（{'，'.join(parts)}）" if parts else name
+
+
+def batch_labels(ds: Dataset, inline: bool = False) -> dict[str, str]:
+    """batch id → describe_batch, distinct (two batches of one file the same day get their
+    time of day)."""
+    cache = ds.__dict__.setdefault("_label_cache", {})
+    if ("batch", inline) not in cache:
+        b = ds.batches
+        labels: dict[str, str] = {}
+        if len(b) and "batch_id" in b:
+            for row in b.to_dict("records"):
+                label = describe_batch(row.get("file"), row.get("uploader"), row.get("time"),
+                                       row.get("kind"), inline)
+                if label in labels.values():
+                    label = f"{label} {str(row.get('time') or '')[11:19]}".rstrip()
+                labels[row["batch_id"]] = label
+        cache[("batch", inline)] = labels
+    return cache[("batch", inline)]
+
+
+def doc_labels(ds: Dataset) -> dict[str, str]:
+    """document (file name in the store) → 《title》, numbered when two share a title; the file
+    name itself when the document has no title (a spreadsheet)."""
+    cache = ds.__dict__.setdefault("_label_cache", {})
+    if "doc" not in cache:
+        d = ds.documents
+        titles = (d.drop_duplicates("doc").set_index("doc")["title"] if len(d)
+                  else pd.Series(dtype=object))
+        counts = titles.value_counts()
+        seen: dict[str, int] = {}
+        labels = {}
+        for doc, title in sorted(titles.items(), key=lambda kv: str(kv[0])):
+            if not isinstance(title, str) or not title:
+                labels[doc] = str(doc)
+                continue
+            seen[title] = seen.get(title, 0) + 1
+            labels[doc] = f"《{title}》" + (f"（{seen[title]}）" if counts[title] > 1 else "")
+        cache["doc"] = labels
+    return cache["doc"]
 
 
 def document_info(ds: Dataset, doc: str) -> dict:
@@ -473,9 +530,9 @@ def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
     return initiatives[mask]
 
 
-def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
+def initiatives_table(initiatives: pd.DataFrame, sources: dict | None = None) -> pd.DataFrame:
     """One row per named project (the same project in two sources is listed once, sources
-    joined), with Chinese headers."""
+    joined), with Chinese headers; with `sources` (doc_labels) documents named by title."""
     if initiatives.empty:
         return pd.DataFrame(columns=["项目名称", "社区", "街道", "区县", "项目类型", "状态",
                                      "来源", "依据原句"])
@@ -484,7 +541,8 @@ def initiatives_table(initiatives: pd.DataFrame) -> pd.DataFrame:
     keys = ["name", "community", "street", "district"]
     grouped = frame.fillna({k: "" for k in keys}).groupby(keys, sort=False, dropna=False)
     out = grouped.agg(programme=("programme", "first"), status=("status", "first"),
-                      doc=("doc", lambda s: "、".join(dict.fromkeys(s.dropna()))),
+                      doc=("doc", lambda s: "、".join(dict.fromkeys(
+                          (sources or {}).get(d, d) for d in s.dropna()))),
                       evidence=("evidence", "first")).reset_index()
     return pd.DataFrame({
         "项目名称": out["name"], "社区": out["community"].replace("", None),

@@ -11,7 +11,8 @@ from plotly.offline import get_plotlyjs
 
 from .charts import FONT
 from .markup import html_text
-from .slides import Number, Slide, deck_sources, limit, quotations, slide_label
+from .slides import (Number, Slide, deck_sources, limit, quotations, scaled_figure,
+                     slide_label)
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
 # (about 1.7) and the report file.
@@ -41,6 +42,7 @@ CSS = """
 .deck-slide .slide-sources { font-size: calc(var(--s) * .8rem); color: #6b7785; margin-top: .6em;
   border-top: 1px solid #e3e8ef; padding-top: .3em; }
 .deck-slide .slide-sources ol { margin: .2em 0 0 1.2em; padding: 0; }
+.deck-slide .slide-sources .src { display: inline-block; }
 """ % {"font": FONT}
 
 PAGE_CSS = """
@@ -99,6 +101,13 @@ def slide_body_html(slide: Slide) -> str:
     return out
 
 
+def footer_html(footer: str) -> str:
+    """The footer line, each source kept whole on one line (a line breaks between sources)."""
+    head, _, rest = footer.partition("：")
+    parts = rest.split("；")
+    return _e(head + "：") + "；".join(f'<span class="src">{_e(p)}</span>' for p in parts)
+
+
 def slide_sources_html(slide: Slide, full: bool = False) -> str:
     """The slide's footer line; with `full`, every source listed (the report file)."""
     if slide.kind == "sources":
@@ -107,12 +116,17 @@ def slide_sources_html(slide: Slide, full: bool = False) -> str:
         items = "".join(f"<li>{_e(s.label())}</li>" for s in slide.sources)
         return (f'<div class="slide-sources">本页依据 {len(slide.sources)} 份来源：'
                 f"<ol>{items}</ol></div>")
-    return f'<div class="slide-sources">{_e(slide.footer())}</div>'
+    return f'<div class="slide-sources">{footer_html(slide.footer())}</div>'
 
 
 def chart_html(slide: Slide, index: int) -> str:
     """The slide's chart as a div drawn by the plotly.js inlined once in the report's head."""
-    return pio.to_html(slide.chart, full_html=False, include_plotlyjs=False,
+    # margins from the labels (scaled_figure), not plotly's automargin: it measures Chinese
+    # labels before the CJK font has loaded, clipping them to one character and putting the
+    # axis title on the tick labels
+    fig = scaled_figure(slide.chart, font_size=14, height=slide.chart.layout.height or 420,
+                        title=False)
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False,
                        include_mathjax=False, div_id=f"chart-{index}",
                        config={"displayModeBar": False, "responsive": True})
 

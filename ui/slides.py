@@ -21,12 +21,13 @@ import yaml
 from . import charts
 from .aggregate import count_facts, distinct_facts, rules, totals_by_indicator, totals_by_status
 from .dataset import Dataset
-from .filters import describe_filters
+from .filters import describe_filters, filter_label
 from .formatting import format_count, format_total, locate_span
 from .labels import DATA_DIR, indicator_label, programme_label, status_label
-from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, community_choices,
+from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
+                      community_choices, doc_labels,
                       community_key_label, community_profile, drill_level, initiatives_table,
-                      option_label, scope_counts, scope_of, summary_by)
+                      scope_counts, scope_of, summary_by)
 
 # query parameters of a deck; the filters (ui/filters.py) use the claims' column names
 SLIDES_PARAM, SPOT_PARAM, AUTO_PARAM = "slides", "spot", "auto"
@@ -59,20 +60,22 @@ def limit(name: str) -> int:
 
 @dataclass(frozen=True)
 class Source:
-    """A document (article or sheet) and the import batch that brought it."""
+    """A document (article or sheet) and the import batch that brought it. Shown by title and by
+    the batch's file, uploader and date, never by the store's ids."""
     doc: str
     title: str | None = None
     batch_id: str | None = None
     batch_file: str | None = None
+    batch: str | None = None      # queries.describe_batch of its batch
 
     def label(self, batch: bool = True) -> str:
-        title = f"《{self.title}》" if self.title else ""
-        return f"{self.doc}{title}{self.batch_label() if batch else ''}"
+        name = f"《{self.title}》" if self.title else self.doc
+        return f"{name}{self.batch_label() if batch else ''}"
 
     def batch_label(self) -> str:
-        if not self.batch_id:
+        if not self.batch:
             return ""
-        return f"（导入批次 {self.batch_id}" + (f"，{self.batch_file}" if self.batch_file else "") + "）"
+        return f"（{self.batch}）"
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,7 @@ def export_name(filters: Filters, today: dt.date, ext: str) -> str:
     parts = [scope_name(filters)]
     for name, values in filters.active().items():
         if name not in ("district", "street", "community"):
-            parts.append("、".join(option_label(name, v) for v in values[:2]))
+            parts.append("、".join(filter_label(name, v) for v in values[:2]))
     middle = UNSAFE_IN_NAMES.sub("_", "_".join(parts)).strip("._")[:60] or "全市"
     return f"社区治理_{middle}_{today.isoformat()}.{ext.lstrip('.')}"
 
@@ -271,13 +274,15 @@ def sources_of(ds: Dataset, *frames: pd.DataFrame) -> list[Source]:
     docs = ds.documents.set_index("doc") if len(ds.documents) else pd.DataFrame(columns=["title"])
     files = ds.batches.set_index("batch_id")["file"] if len(ds.batches) and "file" in ds.batches \
         else pd.Series(dtype=object)
+    described = batch_labels(ds, inline=True)
     out = []
     for doc, batch in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))):
         title = docs["title"].get(doc) if doc in docs.index else None
         file = files.get(batch) if batch in files.index else None
         out.append(Source(doc=str(doc), title=title if isinstance(title, str) and title else None,
                           batch_id=batch if isinstance(batch, str) else None,
-                          batch_file=file if isinstance(file, str) and file else None))
+                          batch_file=file if isinstance(file, str) and file else None,
+                          batch=described.get(batch) if isinstance(batch, str) else None))
     return out
 
 
@@ -375,21 +380,33 @@ def _spotlight_totals(claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return totals, facts.loc[rows]
 
 
+def _evidence(r, names: dict) -> Evidence:
+    """A figure's sentence for a slide, its document named by title. A spreadsheet row has no
+    sentence (its stored evidence is every cell, "序号：2；…（第D列）：12"): it is quoted as the
+    row's place, indicator and figure."""
+    text, doc = str(r["text"]), names.get(r["doc"], str(r["doc"]))
+    if pd.notna(r.get("row")) and pd.isna(r.get("start")):
+        what = [str(x) for x in (r.get("community"), r.get("object")) if isinstance(x, str) and x]
+        sentence = f"第 {int(r['row'])} 行：{'，'.join([*what, text])}"
+        return Evidence(figure=text, sentence=sentence, doc=doc,
+                        span=(len(sentence) - len(text), len(sentence)))
+    return Evidence(figure=text, sentence=str(r["evidence"]), doc=doc,
+                    span=locate_span(str(r["evidence"]), text, r.get("start"), r.get("end"),
+                                     r.get("evidence_start")))
+
+
 def _spotlight_slide(ds, key: str, filters: Filters) -> Slide:
     profile = community_profile(ds, key, filters)
     totals, figures = _spotlight_totals(profile.claims)
+    names = doc_labels(ds)
     numbers = []
     for r in totals.itertuples():
         number = _total_number(r)
         if r.status == "planned":
             number = Number(number.label, number.value, status_label(r.status))
         numbers.append(number)
-    evidence = []
-    for _, r in figures.iterrows():
-        evidence.append(Evidence(figure=str(r["text"]), sentence=str(r["evidence"]), doc=str(r["doc"]),
-                                 span=locate_span(str(r["evidence"]), str(r["text"]), r.get("start"),
-                                                  r.get("end"), r.get("evidence_start"))))
-    inits = initiatives_table(profile.initiatives).head(limit("max_initiatives"))
+    evidence = [_evidence(r, names) for _, r in figures.iterrows()]
+    inits = initiatives_table(profile.initiatives, names).head(limit("max_initiatives"))
     bullets = [f"{r.项目名称}（{r.项目类型}）" for r in inits.itertuples()]
     place = "".join(x for x in (profile.district, profile.street) if x)
     who = f"{profile.title or '书记'} {profile.secretary}" if profile.secretary else ""

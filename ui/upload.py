@@ -3,6 +3,7 @@ extraction, see the problems, commit, and the batch history with undo. The check
 itself is loaders' (sheets, pipeline, imports), shared with `python -m loaders import`."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -24,11 +25,13 @@ from loaders.template import make_template
 from . import sources
 from .access import Access
 from .labels import district_names, programme_label, status_codes, status_label
+from .filters import filter_label
+from .formatting import blank_missing
 from .markup import md
 from .navigation import page_exists
 from .sheet_mapping import check_sheets, describe, duplicates_step
 from .state import current_dataset, current_signature
-from .queries import claims_table
+from .queries import DEFAULT_DATA, claims_table
 
 FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
 PREVIEW_ROWS = 200
@@ -55,7 +58,6 @@ def _start_over() -> None:
     """Clear the file chooser and the session's upload (after a commit, or on request)."""
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("upload", None)
-    st.session_state.pop("undo_choice", None)   # offer the newest batch first again
 
 
 @st.cache_data(show_spinner=False)
@@ -144,7 +146,7 @@ def already_imported(upload: Upload) -> bool:
     if imported is None:
         return False
     st.warning(f"这个文件已经导入过：{md(imported.time[:16].replace('T', ' '))} 由 "
-               f"{md(imported.uploader) or '（未知）'} 导入为批次 {md(imported.batch_id)}"
+               f"{md(imported.uploader) or '（未知）'} 导入"
                f"（当时的文件名：{md(imported.file)}）。内容完全相同，不再重复导入；"
                "如果要更正数据，请在下方导入记录中撤销那个批次后再上传改好的文件。",
                icon=":material/content_copy:")
@@ -179,7 +181,7 @@ def sheet_step(upload: Upload, access: Access) -> None:
         st.caption(f"模板里的示例行（{result.rows_skipped} 行）已跳过。")
     if len(result.problems):
         st.markdown("**问题清单**（行号与 Excel 中一致；“错误”的行不会导入，“提醒”的行会导入）")
-        st.dataframe(result.problems, hide_index=True, height=min(38 + 35 * len(result.problems), 400),
+        st.dataframe(blank_missing(result.problems), hide_index=True, height=min(38 + 35 * len(result.problems), 400),
                      column_config={"级别": st.column_config.TextColumn(width="small")})
         st.download_button("下载问题清单（.xlsx）", problems_xlsx(result.problems),
                            file_name=f"问题清单_{os.path.splitext(upload.name)[0]}.xlsx",
@@ -189,7 +191,8 @@ def sheet_step(upload: Upload, access: Access) -> None:
     result = duplicates_step(result)
     if len(result.valid_claims):
         st.markdown(f"**将导入的数据预览**（前 {min(PREVIEW_ROWS, len(result.valid_claims))} 行）")
-        preview = claims_table(result.valid_claims.head(PREVIEW_ROWS))
+        preview = blank_missing(claims_table(result.valid_claims.head(PREVIEW_ROWS))
+                                .drop(columns=["批次", "编号"]))
         st.dataframe(preview, hide_index=True, height=min(38 + 35 * len(preview), 400))
 
     st.subheader("4. 导入")
@@ -235,11 +238,11 @@ def commit_notice() -> None:
         parts.append(f"社区 {rows['communities']} 个")
     if rows.get("initiatives"):
         parts.append(f"特色项目 {rows['initiatives']} 个")
-    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}（批次 {md(manifest['batch_id'])}）。"
-               "看板已经更新。", icon=":material/task_alt:")
+    st.success(f"已导入“{md(manifest['file'])}”：{'，'.join(parts)}。看板已经更新。",
+               icon=":material/task_alt:")
     if page_exists("pages/overview.py"):
         st.page_link("pages/overview.py", label="在总览中查看这一批数据", icon=":material/dashboard:",
-                     query_params={"batch": manifest["batch_id"]})
+                     query_params={"batch": [filter_label("batch", manifest["batch_id"])]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,15 +356,36 @@ def article_step(upload: Upload, access: Access) -> None:
 # History and undo
 
 def _batch_labels(table: pd.DataFrame) -> list[str]:
-    return [f"{f}（{t}，{n} 条）" for f, t, n in zip(table["文件"], table["时间"], table["数据条数"])]
+    return [f"{DEFAULT_DATA}（{n} 条）" if k == "默认数据" else f"{f}（{t}，{n} 条）"
+            for f, t, n, k in zip(table["文件"], table["时间"], table["数据条数"], table["类型"])]
+
+
+def _undo(batch: str, label: str, default: bool) -> None:
+    """Callback of the undo button, bound to the batch its confirmation names (args are fixed
+    when the button is drawn, next to that confirmation): undoes that batch only, and only when
+    its own confirmations are ticked."""
+    if not st.session_state.get(f"undo_confirm_{batch}"):
+        return
+    if default and not st.session_state.get(f"undo_default_{batch}"):
+        return
+    try:
+        undo_batch(batch)
+    except FileNotFoundError:
+        st.session_state["undo_gone"] = label
+        return
+    st.session_state["last_undo"] = label
 
 
 def history_step(access: Access) -> None:
     table = history()
+    gone = st.session_state.pop("undo_gone", None)
+    if gone:
+        st.warning(f"“{gone}”已经被撤销了（可能是别人刚刚撤销的）。")
     if not len(table):
         st.info("还没有导入记录。")
         return
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 360))
+    st.dataframe(table.drop(columns=["批次"]), hide_index=True,
+                 height=min(38 + 35 * len(table), 360))
     if not access.can_write:
         return
     undoable = _undoable(tuple(table["批次"]), access.districts, current_signature())
@@ -369,17 +393,23 @@ def history_step(access: Access) -> None:
         st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
         return
     labels = dict(zip(table["批次"], _batch_labels(table)))
-    batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, key="undo_choice")
-    confirm = st.checkbox(f"确认撤销“{labels[batch]}”：这一批的数据将从看板移除",
+    kinds = dict(zip(table["批次"], table["类型"]))
+    # the chooser is a new widget whenever the list changes (a commit, an undo), so it never
+    # shows one batch while holding another; nothing is chosen until the person chooses
+    digest = hashlib.sha1("|".join(undoable).encode()).hexdigest()[:10]
+    batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, index=None,
+                         placeholder="选择要撤销的批次", key=f"undo_choice_{digest}")
+    if batch is None:
+        return
+    label, default = labels[batch], kinds[batch] == "默认数据"
+    confirm = st.checkbox(f"确认撤销“{label}”：这一批的数据将从看板移除",
                           key=f"undo_confirm_{batch}")
-    if st.button("撤销这一批", disabled=not confirm, icon=":material/undo:", key="undo_button"):
-        try:
-            undo_batch(batch)
-        except FileNotFoundError:
-            st.warning("这一批已经被撤销了（可能是别人刚刚撤销的）。")
-            return
-        st.session_state["last_undo"] = labels[batch]
-        st.rerun()
+    sure = True
+    if default:
+        sure = st.checkbox("这是看板自带的默认数据：撤销后总览等页面将没有这些数据。我确认要撤销默认数据",
+                           key=f"undo_default_{batch}")
+    st.button(f"撤销“{label}”", disabled=not (confirm and sure), icon=":material/undo:",
+              key=f"undo_button_{batch}", on_click=_undo, args=(batch, label, default))
 
 
 def undone_step(access: Access) -> None:

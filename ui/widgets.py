@@ -2,17 +2,20 @@
 figures, links to the evidence, evidence cards."""
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
 from .dataset import Dataset
 from .filters import current_filters, describe_filters, filters_to_query
-from .formatting import format_count, format_quantity, format_total, highlight_evidence
+from .formatting import (blank_missing, format_count, format_quantity, format_total,
+                         highlight_evidence)
 from .labels import (confidence_label, indicator_help, indicator_label, qualifier_label,
                      source_type_label, status_label)
 from .markup import md
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
-from .queries import Filters, ScopeCounts, batch_info, document_info
+from .queries import Filters, ScopeCounts, batch_info, batch_labels, doc_labels, document_info
 from .sources import source_caption
 from .state import current_dataset
 
@@ -133,7 +136,6 @@ def evidence_html(row) -> str:
 def evidence_card(ds: Dataset, row: pd.Series) -> None:
     """One claim with its sentence (the figure highlighted), its source and its batch."""
     doc = document_info(ds, row["doc"])
-    batch = batch_info(ds, row["batch_id"])
     st.markdown(f'<div class="evidence">{evidence_html(row)}</div>', unsafe_allow_html=True)
     place = " · ".join(str(x) for x in (row.get("district"), row.get("street"),
                                         row.get("community")) if isinstance(x, str)) or "全市"
@@ -144,20 +146,17 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
                 f"{status_label(row['status'])} · {md(place)}")
     where = f"第 {int(row['row'])} 行" if pd.notna(row.get("row")) else (
         f"第 {int(row['start'])}–{int(row['end'])} 字" if pd.notna(row.get("start")) else "")
-    title = doc.get("title")
-    source = f"《{md(title)}》" if isinstance(title, str) and title else ""
+    # the document by its title, its file name on hover; the batch by file, uploader and date
+    name = html.escape(md(doc_labels(ds).get(row["doc"], str(row["doc"]))))
     kind = doc.get("source_type_label") or source_type_label(str(row.get("source_type", "")))
     note = row.get("place_note")
     if isinstance(note, str) and note:
         st.caption(f"地点依据：{md(note)}（{confidence_label(str(row.get('place_confidence')))}）")
-    st.caption(f"来源：{md(row['doc'])} {source}（{kind}，{where}）")
-    if origin := source_caption(batch.get("source")):
+    st.caption(f'来源：<span title="{html.escape(md(str(row["doc"])))}">{name}</span>（{kind}，{where}）',
+               unsafe_allow_html=True)
+    if origin := source_caption(batch_info(ds, row["batch_id"]).get("source")):
         st.caption(f"原文出处：{origin}")
-    when = batch.get("time", "")
-    who = batch.get("uploader", "")
-    st.caption(f"导入批次：{md(row['batch_id'])}"
-               + (f"，{md(who)}" if isinstance(who, str) and who else "")
-               + (f"，{str(when)[:16].replace('T', ' ')}" if when else ""))
+    st.caption(f"导入批次：{md(batch_labels(ds).get(row['batch_id'], '未知'))}")
 
 
 def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height="auto"):
@@ -168,7 +167,7 @@ def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height
         if rows:
             on_pick(values[rows[0]])
 
-    return st.dataframe(frame, key=key, on_select=_picked, selection_mode="single-row",
+    return st.dataframe(blank_missing(frame), key=key, on_select=_picked, selection_mode="single-row",
                         hide_index=True, height=height)
 
 
@@ -186,20 +185,24 @@ def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
             with col.container(border=True):
                 st.markdown(f"**{indicator_label(indicator)}**",
                             help=indicator_help(indicator))
+                # the total before the street: a narrow column (1366 px, three across) cuts
+                # off the last column, and the total is what the table is for
                 st.dataframe(pd.DataFrame({
                     "名次": part["rank"].astype(int), "社区": part["community"],
-                    "街道": part["street"].replace("", None),
                     "合计": [format_quantity(v, unit, q)
-                           for v, q in zip(part["value"], part["qualifier"])]}),
-                    hide_index=True, width="stretch")
+                           for v, q in zip(part["value"], part["qualifier"])],
+                    "街道": part["street"].astype(object).fillna("")}),
+                    hide_index=True, width="stretch",
+                    column_config={"名次": st.column_config.NumberColumn(width=40)})
 
 
 def initiatives_block(initiatives: pd.DataFrame, empty_text: str) -> None:
     """The initiatives of a scope as a table (the evidence column stays on the 特色项目 page)."""
     from .queries import initiatives_table
 
-    table = initiatives_table(initiatives)
+    table = initiatives_table(initiatives, doc_labels(current_dataset()))
     if table.empty:
         st.caption(empty_text)
     else:
-        st.dataframe(table.drop(columns=["依据原句"]), hide_index=True, width="stretch")
+        st.dataframe(blank_missing(table.drop(columns=["依据原句"])), hide_index=True,
+                     width="stretch")

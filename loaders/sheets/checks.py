@@ -40,6 +40,27 @@ class _Places:
         self.communities: dict[str, set] = {}
         for community, street in self._pairs(known, "community", "street"):
             self.communities.setdefault(community, set()).add(street)
+        # where each known community is: suggestions look in the row's street, then its district
+        self.in_street: dict[str, set] = {}
+        self.in_district: dict[str, set] = {}
+        if known is not None and "community" in known and "district" in known:
+            for c, st, d in known[["community", "street", "district"]].astype(object) \
+                    .dropna(subset=["community"]).drop_duplicates().itertuples(index=False):
+                if isinstance(st, str) and st:
+                    self.in_street.setdefault(st, set()).add(c)
+                if isinstance(d, str) and d:
+                    self.in_district.setdefault(d, set()).add(c)
+
+    def similar_communities(self, community: str, district, street) -> list[str]:
+        """Known communities with a name like `community`: those of the row's street first, then
+        of its district, then anywhere (培华路社区 in 成华区 is not offered one in 彭州市 while
+        its own district has a close name)."""
+        for pool in (self.in_street.get(street) if street else None,
+                     self.in_district.get(district) if district else None, self.communities):
+            close = _nearest(community, pool) if pool else []
+            if close:
+                return close
+        return []
 
     @staticmethod
     def _col(frame, name):
@@ -198,7 +219,8 @@ class _RowRules:
             district = owners[0]
         return street, district, ()
 
-    def _community(self, community):
+    def _community(self, key):
+        community, district, street = key
         places, h = self.places, self.header_of["community"]
         found = []
         if community not in places.communities:
@@ -208,7 +230,7 @@ class _RowRules:
                               "如不是同一个社区，请填写社区全称。", NOTE))
                 community = alt
             else:
-                close = _nearest(community, places.communities)
+                close = places.similar_communities(community, district, street)
                 if close:
                     found.append((h, community, "已有数据中没有这个社区，但有名称相近的社区",
                                   f"是否应为：{'、'.join(close)}？如确为新社区可忽略此提醒。", NOTE))

@@ -74,7 +74,7 @@ def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, d
         if f in col and f == "value":   # several quantity columns: see columns.value_columns
             continue
         if f in col:
-            problem(hr, h, f, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
+            problem(hr, h, h, f"“{header_of[f]}”和“{h}”两列都对应{FIELD_LABELS[f]}，只采用第一列",
                     "请只保留一列对应该字段。", NOTE)
             continue
         col[f] = sheet.headers.index(h)
@@ -184,7 +184,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
         elif ctx_street and (district is None or district == ctx_district):
             street, district = ctx_street, district or ctx_district
         if tc:
-            community, found = communities[tc]
+            community, found = communities[tc, district, street]
             if found:
                 problems += ((r, *p) for p in found)
             if street and (found := community_streets[community, street]):

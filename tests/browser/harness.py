@@ -86,8 +86,8 @@ def running_dashboard(store: Path, env: dict | None = None):
     finally:
         proc.terminate()
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:   # a loaded machine: do not fail the test on shutdown
+            proc.wait(20)
+        except subprocess.TimeoutExpired:   # a loaded machine: stop it outright
             proc.kill()
             proc.wait(10)
         log.close()
@@ -101,6 +101,9 @@ def running_chromium(profile: Path):
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+         # tabs side by side all keep drawing (a background tab would stop its animation frames)
+         "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+         "--disable-backgrounding-occluded-windows",
          f"--window-size={WIDTH},{HEIGHT}", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -129,6 +132,9 @@ class DevTools:
 
     async def probe(self) -> dict:
         result = await self.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
+        if "value" not in result.get("result", {}):   # the page is between two documents
+            return {"state": None, "skeletons": 0, "exceptions": [], "charts": 0, "drawn": 0,
+                    "title": "", "text": "", "height": 0}
         return json.loads(result["result"]["value"])
 
 
@@ -150,11 +156,11 @@ async def new_tab(devtools_port: int, width: int = WIDTH, height: int = HEIGHT):
 
 
 async def settle(dt: "DevTools", timeout: float = 60) -> dict:
-    """Wait until Streamlit has finished the run and every chart is drawn (stable for 1.5 s), or
+    """Wait until Streamlit has finished the run and every chart is drawn (stable for 1 s), or
     an exception shows; return the probe."""
     deadline, settled, info = time.monotonic() + timeout, 0, {}
     while time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.35)
         info = await dt.probe()
         ready = (info["state"] == "notRunning" and not info["skeletons"]
                  and info["drawn"] >= info["charts"])
@@ -168,11 +174,11 @@ async def screenshot(dt: "DevTools", out: Path, full_page: bool = True,
                      width: int = WIDTH, height: int = HEIGHT) -> dict:
     """Save a PNG of the tab (as tall as the page when full_page); return the probe."""
     info = await dt.probe()
-    if full_page:
-        height = max(height, min(int(info.get("height") or height) + 120, 9000))
+    if full_page:   # as tall as the page, up to 4 screens (a taller PNG only costs time)
+        height = max(height, min(int(info.get("height") or height) + 120, 4 * height, 6000))
         await dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                      deviceScaleFactor=1, mobile=False)
-        await asyncio.sleep(1.0)
+                      deviceScaleFactor=1, mobile=width < 600)
+        await asyncio.sleep(0.6)
         info = await dt.probe()
     shot = await dt.call("Page.captureScreenshot", format="png")
     out.write_bytes(base64.b64decode(shot["data"]))
@@ -197,3 +203,113 @@ def shot_dir() -> Path:
     return folder
 
 
+
+
+# ---- a person's hands: real mouse clicks and key presses on what the page shows -----------------
+
+# The centre of the first element matching a CSS selector whose text contains `text` (any text
+# when empty), scrolled into view first; null when there is none or it is hidden.
+_LOCATE = """((sel, text, nth) => {
+  const hits = [...document.querySelectorAll(sel)].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (!text || (e.innerText || e.textContent || '').includes(text));
+  });
+  const e = hits[nth];
+  if (!e) return null;
+  e.scrollIntoView({block: 'center', inline: 'center'});
+  const r = e.getBoundingClientRect();
+  return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2,
+                         text: (e.innerText || '').slice(0, 200)});
+})(%s, %s, %d)"""
+
+
+async def evaluate(dt: "DevTools", expression: str):
+    """The value of a JavaScript expression in the page."""
+    result = await dt.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                           awaitPromise=True)
+    return result["result"].get("value")
+
+
+async def locate(dt: "DevTools", selector: str, text: str = "", nth: int = 0,
+                 timeout: float = 20) -> dict:
+    """Where an element is on screen (waiting for it to appear); fails when it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await evaluate(dt, _LOCATE % (json.dumps(selector), json.dumps(text), nth))
+        if found:
+            await asyncio.sleep(0.2)   # let the scroll finish, then measure again
+            return json.loads(await evaluate(
+                dt, _LOCATE % (json.dumps(selector), json.dumps(text), nth)) or found)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing on the page matches {selector!r} with {text!r}")
+        await asyncio.sleep(0.3)
+
+
+async def mouse_click(dt: "DevTools", x: float, y: float) -> None:
+    """A left click at page coordinates, as the mouse sends it: move, press, release."""
+    await dt.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    for kind in ("mousePressed", "mouseReleased"):
+        await dt.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                      buttons=1 if kind == "mousePressed" else 0, clickCount=1)
+
+
+async def click(dt: "DevTools", selector: str, text: str = "", nth: int = 0) -> dict:
+    """Click the element as a person does (scroll to it, press the mouse on its centre)."""
+    where = await locate(dt, selector, text, nth)
+    await mouse_click(dt, where["x"], where["y"])
+    return where
+
+
+KEYS = {"Escape": 27, "ArrowLeft": 37, "ArrowRight": 39, "Enter": 13, "ArrowDown": 40}
+
+
+async def press(dt: "DevTools", key: str) -> None:
+    """Press and release one key (focus stays where the page has it)."""
+    code = KEYS[key]
+    for kind in ("rawKeyDown", "keyUp"):
+        await dt.call("Input.dispatchKeyEvent", type=kind, key=key, code=key,
+                      windowsVirtualKeyCode=code, nativeVirtualKeyCode=code)
+
+
+async def type_text(dt: "DevTools", text: str) -> None:
+    await dt.call("Input.insertText", text=text)
+
+
+async def sidebar_filter(dt: "DevTools", label: str) -> list[str]:
+    """The values the sidebar multiselect labelled `label` shows (empty: it says 全部)."""
+    return json.loads(await evaluate(dt, """((label) => {
+      const box = [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')]
+        .find(e => (e.querySelector('label') || {}).innerText === label);
+      if (!box) return 'null';
+      const shown = box.querySelector('.react-aria-ComboBox') || box;
+      return JSON.stringify([...shown.querySelectorAll('[data-tag]')].map(t => t.innerText.trim()));
+    })(%s)""" % json.dumps(label)))
+
+
+async def url(dt: "DevTools") -> str:
+    return await evaluate(dt, "location.href")
+
+
+# What a person can read on the page: the text of the app (icons' ligature names left out), the
+# cells of the tables (drawn on a canvas; their accessible copy is in the DOM), and the labels
+# and tooltips of visible controls.
+VISIBLE_TEXT = """(() => {
+  const app = document.querySelector('[data-testid="stApp"]') || document.body;
+  const copy = app.cloneNode(true);
+  copy.querySelectorAll('[data-testid="stIconMaterial"], table, style, script').forEach(e => e.remove());
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const cells = [...app.querySelectorAll('[data-testid="stDataFrame"] table td, [data-testid="stDataFrame"] table th')]
+    .map(c => c.textContent.trim());
+  // tooltips: title attributes, and the table and chart toolbars' buttons (hover labels)
+  const labels = [...app.querySelectorAll('[title], [data-testid="stElementToolbarButton"] button')]
+    .filter(shown).map(e => e.getAttribute('title') || e.getAttribute('aria-label'));
+  document.body.appendChild(copy); copy.style.position = 'absolute'; copy.style.left = '-99999px';
+  const text = copy.innerText; copy.remove();
+  return JSON.stringify({text: text, cells: cells, labels: labels.filter(Boolean),
+                         menu: !!document.querySelector('[data-testid="stMainMenu"]'),
+                         dialog: (document.querySelector('[role="dialog"]') || {}).innerText || ''});
+})()"""
+
+
+async def visible_text(dt: "DevTools") -> dict:
+    return json.loads(await evaluate(dt, VISIBLE_TEXT))
