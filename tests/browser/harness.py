@@ -111,7 +111,11 @@ def running_chromium(profile: Path):
         yield port
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:   # a loaded machine: stop it outright
+            proc.kill()
+            proc.wait(10)
 
 
 class DevTools:
