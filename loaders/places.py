@@ -4,7 +4,7 @@ names written alone, and the short forms of communities a text has introduced.
 The gazetteer (loaders/gazetteer.py) knows all 3,047 communities of 2023; a text may still
 introduce one it does not know after its street ("天彭街道天府中路社区"), and later short forms
 ("双福社区" for 双福路社区) resolve to the form the text introduced. Which mention a claim takes is
-decided in loaders/attribution.py.
+decided in loaders/attribution/.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ UNITS = ("m2", "yuan", "person", "person_time", "household", "event", "organisat
          "project", "item", "facility", "percent", "m", "day", "year", "other")
 QUALIFIERS = ("exact", "at_least", "at_most", "approx")
 STATUSES = ("achieved", "planned")
-# How a claim's place was decided (loaders/attribution.py) and how sure that is.
+# How a claim's place was decided (loaders/attribution/) and how sure that is.
 PLACE_RULES = ("named", "scope", "anaphora", "section", "context", "subject", "container", "none",
                "sheet", "corrected")
 CONFIDENCES = ("high", "medium", "low")

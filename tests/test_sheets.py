@@ -239,11 +239,19 @@ def test_community_suggestions_stay_in_the_rows_district_first():
 
 
 def test_two_columns_for_one_field_name_the_column_not_the_field_code():
-    sheet = read_sheet(xlsx_bytes([HEADERS + ["件数"], GOOD + ["5"]]), "t.xlsx")
-    mapping = {**guess_mapping(sheet.headers), "件数": "value"}
+    sheet = read_sheet(xlsx_bytes([HEADERS + ["所在社区"], GOOD + ["望平社区"]]), "t.xlsx")
+    mapping = {**guess_mapping(sheet.headers), "所在社区": "community"}
     v = validate(sheet, mapping)
     note = v.problems[v.problems["问题"].str.contains("两列都对应")]
-    assert list(note["值"]) == ["件数"]
+    assert list(note["值"]) == ["所在社区"]
+
+
+def test_two_quantity_columns_both_become_claims():
+    # every quantity column is read (issue 12): a second 数量 column is no conflict
+    sheet = read_sheet(xlsx_bytes([HEADERS + ["件数"], GOOD + ["5"]]), "t.xlsx")
+    v = validate(sheet, {**guess_mapping(sheet.headers), "件数": "value"})
+    assert not v.problems["问题"].str.contains("两列都对应").any()
+    assert len(v.valid_claims) == 2
 
 
 def test_duplicates_within_the_file():

@@ -347,7 +347,7 @@ def _frame(claims, value_headers, vcols) -> pd.DataFrame:
     # claims are row tuples of CLAIM_FIELDS; built column by column, which pandas does faster
     columns = dict(zip(CLAIM_FIELDS, map(list, zip(*claims))))
     frame = pd.DataFrame(indicator_columns(columns, value_headers, vcols))
-    return conform("claims", complete_places(frame))   # place_rule etc. (loaders/attribution.py)
+    return conform("claims", complete_places(frame))   # place_rule etc. (loaders/attribution/)
 
 
 def _result(problems, claims, sheet, mapping, skipped, value_headers=(), vcols=()) -> Validation:

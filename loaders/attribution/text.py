@@ -1,124 +1,15 @@
-"""Where a figure belongs: one module, ordered rules, every placement explained.
-
-The rules, in order (their words are in data/attribution.yaml):
-  named     a place written in the figure's sentence before it;
-  scope     a scope word before it in the sentence (全市 → no place, 全区 → district only,
-            全街道 → street only);
-  anaphora  该社区 / 当地 / a bare 社区 or 街道 at the head of a clause → the unit last named;
-  section   the place of a speaker's section ("XX社区党委书记 某某");
-  context   the place earlier sentences were about;
-  subject   the place the whole text is about (its title, or "XX社区位于…" at its start).
-Then a count of communities belongs to the unit above them, and the gazetteer completes street and
-district — or leaves them empty, flagged, when a community name is ambiguous and the text does not
-decide. Every placement records its rule, a confidence and a note in Chinese for the evidence view.
-"""
+"""The places of one text and the ordered rules that place each figure in it (see the package
+docstring for the order)."""
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import replace
 
-import pandas as pd
-import yaml
-
-from .gazetteer import Gazetteer
-from .places import Place, place_mentions
-
-DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
-HINT_REACH = 40      # place names each way that may decide an ambiguous community name
-CONFIDENCE = {"named": "high", "scope": "high", "container": "high", "anaphora": "medium",
-              "section": "high", "context": "medium", "subject": "medium", "none": "low"}
-
-
-@dataclass(frozen=True)
-class Placement:
-    district: str | None = None
-    street: str | None = None
-    community: str | None = None
-    rule: str = "none"         # named | scope | anaphora | section | context | subject | container | none
-    confidence: str = "low"    # high | medium | low
-    note: str = ""
-
-    @property
-    def unit(self) -> str:
-        return self.community or self.street or self.district or "全市"
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A scope word, an anaphor or a bare level noun in the text."""
-    start: int
-    end: int
-    word: str
-    level: str                 # city | district | street | community | nearest
-
-
-@lru_cache(maxsize=1)
-def rules() -> dict:
-    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=None)
-def _word_before_re(key: str) -> re.Pattern:
-    """Any word of the list `key` ending right before the searched window's end."""
-    return re.compile("(?:" + "|".join(map(re.escape, rules()[key])) + ")$")
-
-
-@lru_cache(maxsize=1)
-def _names_not_alone() -> frozenset[str]:
-    return frozenset(rules()["names_not_alone"])
-
-
-@lru_cache(maxsize=1)
-def _not_place_re() -> re.Pattern:
-    return re.compile(rules()["not_place_after"])
-
-
-@lru_cache(maxsize=1)
-def _ref_pattern() -> re.Pattern:
-    r = rules()
-    alt = lambda ws: "|".join(sorted(ws, key=len, reverse=True))  # noqa: E731
-    esc = lambda ws: [re.escape(w) for w in ws]  # noqa: E731
-    # The head of a clause; not after a quote: “社区+” is a name, not a reference.
-    head = r"(?:^|(?<=[\s，,。；;：:、！？!?（(]))"
-    words = [w for group in (r["scope"], r["anaphora"], r["generic"]) for ws in group.values()
-             for w in ws]
-    firsts = "".join(sorted({re.sub(r"\\.", "", w)[0] for w in words}))
-    return re.compile(
-        rf"(?=[{re.escape(firsts)}])"         # cheap first-character gate
-        rf"(?:(?P<city>{alt(r['scope']['city'])})"
-        rf"|(?P<district>{alt(esc(r['scope']['district']))})"
-        rf"|(?P<street>{alt(esc(r['scope']['street']))})"
-        rf"|(?P<community>{alt(esc(r['anaphora']['community']))})"
-        rf"|(?P<nearest>{alt(esc(r['anaphora']['nearest']))})"
-        rf"|{head}(?:(?P<g_street>{alt(esc(r['generic']['street']))})"
-        rf"|(?P<g_community>{alt(esc(r['generic']['community']))})))", re.M)
-
-
-def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
-    spans = [(p.start, p.end) for p in mentions]
-    out = []
-    for m in _ref_pattern().finditer(text):
-        k = bisect.bisect_right(spans, (m.start(), 10**12))
-        if k and spans[k - 1][1] > m.start():
-            continue                       # inside a place name: 成都市成华区, 社区 of 望平社区
-        level = m.lastgroup.removeprefix("g_")
-        out.append(Ref(m.start(), m.end(), m.group(0), level))
-    return out
-
-
-def _note(key: str, **kw) -> str:
-    template = rules()["notes"][key]
-    return template.format_map(_Blank(kw)) if kw else template
-
-
-class _Blank(dict):
-    """Format values with None shown as nothing."""
-    def __getitem__(self, k):
-        v = dict.__getitem__(self, k)
-        return "" if v is None else v
+from ..gazetteer import Gazetteer
+from ..places import Place, place_mentions
+from .words import (CONFIDENCE, HINT_REACH, Placement, Ref, _contains, _name, _names_not_alone,
+                    _not_place_re, _note, _only, _same_unit, _word_before_re, find_refs, rules)
 
 
 class Attribution:
@@ -343,61 +234,3 @@ class Attribution:
         districts = (d for _, d0, s in order()
                      for d in (d0, _only(self.g.street_districts.get(s, ())) if s else None) if d)
         return streets, districts
-
-
-def place_row(district: str | None, street: str | None, community: str | None,
-              g: Gazetteer | None = None) -> Placement:
-    """A spreadsheet row's place: what its columns say, completed from the gazetteer (a community
-    with no district gets its street and district when the name is unique or the row's street or
-    district decides; an ambiguous name leaves them empty and is flagged)."""
-    g = g or Gazetteer.load()
-    if street and not district:
-        district = _only(g.street_districts.get(street, ()))
-    note = _note("sheet", unit="".join(filter(None, (district, street, community))) or "无地点")
-    conf = "high" if (district or street or community) else "low"
-    if community and not (street and district):
-        unit, how = g.locate(community, street, district)
-        if unit is not None:
-            street, district = unit.street, unit.district
-            note += "；" + _note("gazetteer", community=community, district=district, street=street)
-        elif how == "ambiguous":
-            conf = "low"
-            note += "；" + _note("ambiguous", community=community)
-    return Placement(district, street, community, "sheet", conf, note)
-
-
-def complete_places(claims):
-    """Fill place and place_rule/confidence/note of a sheet's claims frame, once per distinct
-    place (a 100 000-row sheet names a few hundred)."""
-    if claims.empty:
-        return claims
-    cols = ["district", "street", "community"]
-    keys = claims[cols].astype(object).where(claims[cols].notna(), None)
-    placed = {k: place_row(*k) for k in set(map(tuple, keys.itertuples(index=False)))}
-    rows = [placed[tuple(k)] for k in keys.itertuples(index=False)]
-    out = claims.copy()
-    for col in (*cols, "rule", "confidence", "note"):
-        target = col if col in cols else f"place_{col}"
-        out[target] = pd.array([getattr(p, col) for p in rows], dtype="string")
-    return out
-
-
-def _same_unit(a: Placement, b: Placement) -> bool:
-    return (a.district, a.street, a.community) == (b.district, b.street, b.community)
-
-
-def _contains(outer: Placement, inner: Placement) -> bool:
-    """Is `outer` a street or district above `inner` (not the same unit)?"""
-    if outer.community or _same_unit(outer, inner):
-        return False
-    if outer.street:
-        return outer.street == inner.street
-    return bool(outer.district) and outer.district == inner.district
-
-
-def _only(items) -> str | None:
-    return items[0] if len(items) == 1 else None
-
-
-def _name(p: Place) -> str:
-    return p.community or p.street or p.district or ""
