@@ -13,9 +13,8 @@ import urllib.request
 import pytest
 
 from loaders.store import list_batches
-from tests.browser.harness import (CHROMIUM_MISSING, ROOT, new_tab, running_chromium,
+from tests.browser.harness import (CHROMIUM_MISSING, ROOT, click, new_tab, running_chromium,
                                    running_dashboard, screenshot, settle, shoot, shot_dir)
-from tests.browser.test_upload import click
 from tests.messy_sheets import CASES, build
 from tests.test_messy_sheets import _far
 
@@ -45,7 +44,7 @@ async def _flow(port: int, base: str, far, sheet, out) -> list[dict]:
         await settle(dt)
         seen.append(await _choose(dt, sheet))
         await screenshot(dt, out / "upload-two-row-header.png")
-        await click(dt, "导入 3 行数据")
+        await click(dt, "button", "导入 3 行数据")      # a real mouse click on the button
         await asyncio.sleep(1.0)
         seen.append(await settle(dt))
     return seen
