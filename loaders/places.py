@@ -11,15 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from .gazetteer import Gazetteer, short_forms
 
-ATTRIBUTION_DATA = Path(__file__).resolve().parent / "data" / "attribution.yaml"
 
 # Characters that never stand inside a community's name: particles, verbs and punctuation that
 # separate "在社区", "的芯瑞社区" from a name.
@@ -100,37 +95,25 @@ def _checked_community(g: Gazetteer, written: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _generic_words() -> frozenset[str]:
-    data = yaml.safe_load(ATTRIBUTION_DATA.read_text(encoding="utf-8"))
-    return frozenset(data["generic_before"])
-
-
-community_aliases = short_forms
+    from .attribution.words import rules    # the one reader of data/attribution.yaml
+    return frozenset(rules()["generic_before"])
 
 
 class PlaceIndex:
-    """The communities one text has introduced, and how to find them again in later sentences."""
+    """The communities one text has introduced, by every form a later sentence may use
+    (found again by Gazetteer.find_communities, before the gazetteer's own names)."""
 
     def __init__(self) -> None:
         self.by_form: dict[str, Place] = {}
-        self._re: re.Pattern | None = None
 
     def add(self, place: Place) -> None:
         if not place.community:
             return
-        for form in community_aliases(place.community):
+        for form in short_forms(place.community):
             known = self.by_form.get(form)
             # Keep the fuller record (one with a street) when a community is introduced twice.
             if known is None or (not known.street and place.street):
                 self.by_form[form] = Place(place.district, place.street, place.community)
-                self._re = None
-
-    def find(self, text: str) -> list[Place]:
-        if not self.by_form:
-            return []
-        if self._re is None:
-            self._re = re.compile(_alt(self.by_form))
-        return [Place(p.district, p.street, p.community, m.start(), m.end(), "introduced")
-                for m in self._re.finditer(text) for p in [self.by_form[m.group(0)]]]
 
 
 def place_mentions(text: str, g: Gazetteer | None = None) -> list[Place]:

@@ -81,11 +81,6 @@ class Attribution:
         j = bisect.bisect_left(self.mention_starts, b)
         return self.mentions[i:j]
 
-    def refs_in(self, a: int, b: int) -> list[Ref]:
-        i = bisect.bisect_left(self.ref_starts, a)
-        j = bisect.bisect_left(self.ref_starts, b)
-        return self.refs[i:j]
-
     def begin_sentence(self, start: int) -> None:
         """A heading between the last sentence read and this one returns to the subject."""
         k = bisect.bisect_right(self.headings, start)

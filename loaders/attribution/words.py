@@ -27,10 +27,6 @@ class Placement:
     confidence: str = "low"    # high | medium | low
     note: str = ""
 
-    @property
-    def unit(self) -> str:
-        return self.community or self.street or self.district or "全市"
-
 
 @dataclass(frozen=True)
 class Ref:

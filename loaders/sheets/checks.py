@@ -13,7 +13,7 @@ import yaml
 from ..places import Gazetteer
 from ..programmes import classify_programme, programme_labels
 from ..quantities import DATA as QUANTITY_DATA
-from ..quantities import Quantity, parse_quantity
+from ..quantities import Quantity, object_dependent_measures, parse_quantity
 from ..textnorm import fold_chars
 from .cells import _PLAIN_NUMBER, _STATUS, _YEAR, ERROR, NOTE, _blank, _cell_text, _Memo
 
@@ -102,10 +102,9 @@ def _units_data() -> dict:
     return yaml.safe_load((QUANTITY_DATA / "units.yaml").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
 def _generic_measures() -> frozenset[str]:
-    """Measure words whose unit depends on the counted object (个, 项, 家 …; data/units.yaml)."""
-    return frozenset(_units_data()["generic"])
+    """Measure words whose unit depends on the counted object (个, 项 …, 支 + 基金; units.yaml)."""
+    return object_dependent_measures()
 
 
 @lru_cache(maxsize=65536)
