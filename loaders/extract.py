@@ -15,6 +15,7 @@ from .quantities import cues as _cue_data
 from .status import SentenceStatus, continues_previous
 from .quantities import find_quantities, non_claim_pattern, object_of
 from .textnorm import WorkText, repair, sentences
+from .wordlists import alternation
 
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _NAME = r"[\u4e00-\u9fff]{2,3}?"
@@ -31,11 +32,10 @@ class Extraction:
 @lru_cache(maxsize=1)
 def _cues() -> dict:
     c = _cue_data()
-    alt = lambda ws: "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))  # noqa: E731
     return {
         "title": re.compile(rf"\s*(?P<title>{c['titles']})(?P<after>{_NAME}(?=[:：“\"',，、\s]|说|表示|介绍|认为|告诉))?"),
         "initiative": re.compile(
-            rf"[“\"](?P<name>[^“”\"\n。！？]{{2,16}}?)[”\"](?P<suffix>{alt(c['initiative_suffixes'])})?"),
+            rf"[“\"](?P<name>[^“”\"\n。！？]{{2,16}}?)[”\"](?P<suffix>{alternation(c['initiative_suffixes'])})?"),
         "suffixes": tuple(c["initiative_suffixes"]),
     }
 
@@ -79,6 +79,7 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
     q_starts = [q.start for q in quantities]
     newlines = [m.start() for m in re.finditer("\n", text)]
     carried_memo: dict[int, str | None] = {}
+    statuses_of: dict[int, SentenceStatus] = {}
 
     def carried(i: int) -> str | None:
         """Sentence i's own last cue or, for 一是/二是/同时…, what it continues (iteratively)."""
@@ -89,7 +90,8 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                 break
             a, b = spans[i]
             chain.append(i)
-            found = SentenceStatus(text[a:b], []).own()
+            read = statuses_of.get(i)       # the sentence's cues, read once for both uses
+            found = (read if read is not None else SentenceStatus(text[a:b], [])).own()
             if found is not None or not continues_previous(text, a):
                 break
             i -= 1
@@ -107,13 +109,6 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
                    + [m.start() for m in named]})
     for i in busy:
         s, e = spans[i]
-        sentence = text[s:e]
-        k = bisect.bisect_left(newlines, s) - 1
-        para_start = newlines[k] + 1 if k >= 0 else 0
-        while para_start < s and text[para_start].isspace():
-            para_start += 1
-        years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
-        para_year = years.group(1) if years else None
         places.begin_sentence(s)
         here = places.mentions_in(s, e)
         # A place followed by a title opens a speaker's section at that place's level.
@@ -130,14 +125,26 @@ def extract_text(doc: str, original: str, batch_id: str = "") -> Extraction:
         for p in here:
             if p.community and p.community not in seen_communities:
                 _add_community(seen_communities, _full(places, p), None, None, doc)
+        lo, hi = bisect.bisect_left(q_starts, s), bisect.bisect_left(q_starts, e)
+        if lo == hi and not (ni < len(named) and named[ni].start() < e):
+            if opener is None:             # a sentence of places only: it sets the context
+                places.end_sentence(here)
+            continue
+        sentence = text[s:e]
+        k = bisect.bisect_left(newlines, s) - 1
+        para_start = newlines[k] + 1 if k >= 0 else 0
+        while para_start < s and text[para_start].isspace():
+            para_start += 1
+        years = _YEAR.match(text, para_start)   # "2025年，社区将…" dates the paragraph
+        para_year = years.group(1) if years else None
         ev_start, ev_end = work.span(s + len(sentence) - len(sentence.lstrip()),
                                      e - (len(sentence) - len(sentence.rstrip())))
         evidence = original[ev_start:ev_end]
         m_spans = [(p.start, p.end) for p in here]
         years_in = [(m.start(), m.group(1)) for m in _YEAR.finditer(sentence)] if "年" in sentence else []
         year_starts = [a for a, _ in years_in]
-        lo, hi = bisect.bisect_left(q_starts, s), bisect.bisect_left(q_starts, e)
-        statuses = SentenceStatus(sentence, [(q.start - s, q.end - s) for q in quantities[lo:hi]])
+        statuses = statuses_of[i] = SentenceStatus(sentence, [(q.start - s, q.end - s)
+                                                              for q in quantities[lo:hi]])
         inherited = carried(i - 1) if i > 0 and continues_previous(sentence, 0) else None
         while qi < len(quantities) and quantities[qi].start < e:
             q = quantities[qi]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .wordlists import alternation as _alt, scan
 from .gazetteer import Gazetteer, short_forms
 
 
@@ -32,17 +33,20 @@ class Place:
 
 
 def chain_pattern(g: Gazetteer) -> re.Pattern:
+    return _chain_patterns(g)[0]
+
+
+def _chain_patterns(g: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
+    """The chain pattern and the plain word list of the names a chain can start with (which
+    `re` scans for in C: see wordlists.scan)."""
     cached = _PATTERNS.get(id(g))
     if cached is None:
-        cached = _PATTERNS[id(g)] = _chain_pattern(g)
+        starts = re.compile(_alt({*g.district_alias, *g.street_districts, "成都"}))
+        cached = _PATTERNS[id(g)] = (_chain_pattern(g), starts)
     return cached
 
 
-_PATTERNS: dict[int, re.Pattern] = {}
-
-
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+_PATTERNS: dict[int, tuple[re.Pattern, re.Pattern]] = {}
 
 
 def _chain_pattern(g: Gazetteer) -> re.Pattern:
@@ -67,7 +71,7 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
     A community counts only when a street or district stands right before it."""
     g = g or Gazetteer.load()
     out = []
-    for m in chain_pattern(g).finditer(text):
+    for m in scan(*_chain_patterns(g), text):
         district = g.district_alias.get(m.group("district")) if m.group("district") else None
         street = m.group("street") or m.group("gstreet") or m.group("street_only")
         community = m.group("community") if (street or district) else None

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from .wordlists import alternation
+
 TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "programmes.yaml"
 
 
@@ -33,7 +35,7 @@ def _cue_index() -> tuple[re.Pattern, dict[str, list[tuple[int, str]]], dict[str
     for order, p in enumerate(load_taxonomy()):
         for cue in p["cues"]:
             owners.setdefault(cue, []).append((order, p["code"]))
-    alt = "|".join(re.escape(c) for c in sorted(owners, key=len, reverse=True))
+    alt = alternation(owners)
     inner = {c: tuple(o for o in owners if o != c and o in c) for c in owners}
     return re.compile(alt), owners, inner
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from .wordlists import alternation
 from .textnorm import fold_chars
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -110,7 +111,7 @@ _NUM = (rf"(?:{_AR}(?:[十百千万亿]{{1,3}}{_AR}){{0,3}}[十百千万亿]{{0,
 
 
 def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return alternation(words)
 
 
 @lru_cache(maxsize=1)

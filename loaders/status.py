@@ -16,13 +16,10 @@ import bisect
 import re
 from functools import lru_cache
 
+from .wordlists import alternation as _alt, first_char_gate
 from .quantities import cues as _cue_data
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
-
-
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +29,9 @@ def _patterns() -> dict:
     future_jiang = rf"(?<={st['future_jiang_after']})将(?!{st['future_jiang_not_before']})"
     planned = "|".join([_alt(st["planned"]), *st.get("planned_patterns", ()), future_jiang])
     masked = "|".join(st.get("not_cues", ())) or "(?!)"
+    cue = rf"(?P<masked>{masked})|(?P<planned>{planned})|(?P<achieved>{_alt(st['achieved'])})"
     return {
-        "cue": re.compile(rf"(?P<masked>{masked})|(?P<planned>{planned})|"
-                          rf"(?P<achieved>{_alt(st['achieved'])})"),
+        "cue": re.compile(first_char_gate(cue) + f"(?:{cue})"),
         "continues": re.compile(rf"\s*(?:{_alt(c['continues_previous'])})"),
     }
 

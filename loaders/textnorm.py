@@ -48,13 +48,32 @@ def _char_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _foldable() -> frozenset[str]:
-    return frozenset(chr(c) for c in _char_table())
+def _foldable() -> re.Pattern:
+    """Any character of the basic plane that fold_chars changes: one character class, scanned
+    in C (a set built from the text would make a string object of every character first).
+    `re` tests a class of basic-plane characters with one bitmap lookup, but a class holding
+    a character beyond it one member at a time, so those few go through `_ASTRAL`."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_char_table())
+                                    if c <= 0xFFFF) + "]")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _present(text: str) -> set[str]:
+    """The characters of `text` that fold_chars changes."""
+    present = set(_foldable().findall(text))
+    if _ASTRAL.search(text):
+        table = _char_table()
+        present.update(c for c in _ASTRAL.findall(text) if ord(c) in table)
+    return present
 
 
 def fold_chars(text: str) -> str:
     """Width and script folding, one character for one: len(fold_chars(t)) == len(t)."""
-    present = _foldable().intersection(text)
+    if _foldable().search(text) is None and _ASTRAL.search(text) is None:
+        return text
+    present = _present(text)
     if not present:
         return text
     table = _char_table()

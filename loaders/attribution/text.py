@@ -18,7 +18,8 @@ class Attribution:
     def __init__(self, text: str, g: Gazetteer | None = None):
         self.text = text
         self.g = g or Gazetteer.load()
-        self._done: dict = {}      # completed placements, by mention and rule
+        self._done: dict = {}      # gazetteer completions, by mention
+        self._placed: dict = {}    # placements, by mention, rule and note
         self.mentions = [p for p in place_mentions(text, self.g) if not self._attributive(p)]
         self.refs = find_refs(text, self.mentions)
         self.mention_starts = [p.start for p in self.mentions]
@@ -58,11 +59,11 @@ class Attribution:
             here = self.mentions_in(a, b)
             if here:
                 best = max(here, key=lambda p: (bool(p.community), bool(p.street)))
-                return self._complete(best, "subject", _note("subject", unit=_name(best)))
+                return self._complete(best, "subject", "subject")
         for p in self.mentions[:1]:
             after = self.text[p.end: p.end + 4]
             if p.community and any(after.startswith(w) for w in rules()["subject_after"]):
-                return self._complete(p, "subject", _note("subject", unit=p.community))
+                return self._complete(p, "subject", "subject")
         # The lede (first body paragraph) of a news story names what it is about.
         lede = re.search(r"^[^\n]{40,}$", self.text, re.M)
         if lede:
@@ -71,8 +72,7 @@ class Attribution:
                 named = [p for p in here if getattr(p, level)]
                 if named:
                     if len({getattr(p, level) for p in named}) == 1:
-                        return self._complete(named[0], "subject",
-                                              _note("subject", unit=_name(named[0])))
+                        return self._complete(named[0], "subject", "subject")
                     break
         return None
 
@@ -90,7 +90,7 @@ class Attribution:
 
     def open_section(self, p: Place) -> None:
         """A speaker's section ("XX社区党委书记 某某") starts: its place holds until the next."""
-        self.section = self._complete(p, "section", _note("section", unit=_name(p)))
+        self.section = self._complete(p, "section", "section")
         self.state = self.section
 
     def end_sentence(self, here: list[Place]) -> None:
@@ -102,7 +102,7 @@ class Attribution:
             if named:
                 if len({getattr(p, level) for p in named}) == 1:
                     p = named[-1]
-                    placed = self._complete(p, "context", _note("context", unit=_name(p)))
+                    placed = self._complete(p, "context", "context")
                     if self.subject is not None and _same_unit(placed, self.subject):
                         self.state = self.subject
                     elif not (self.subject is not None and _contains(placed, self.subject)):
@@ -123,8 +123,7 @@ class Attribution:
         if last_r is not None and (last_p is None or last_r.start >= last_p.end):
             placed = self._by_ref(last_r, pos)
         elif last_p is not None:
-            placed = self._complete(last_p, "named",
-                                    _note("named", surface=self.text[last_p.start: last_p.end]))
+            placed = self._complete(last_p, "named", "named")
         elif self.state is not None:
             placed = self.state
         else:
@@ -157,7 +156,7 @@ class Attribution:
         i = bisect.bisect_left(self.mention_starts, pos) - 1
         if i >= 0:
             p = self.mentions[i]
-            return self._complete(p, "anaphora", _note("anaphora", word=r.word, unit=_name(p)))
+            return self._complete(p, "anaphora", "anaphora", r.word)
         return current
 
     def _current(self, pos: int) -> Placement:
@@ -167,7 +166,7 @@ class Attribution:
         i = bisect.bisect_left(self.mention_starts, pos) - 1
         if i >= 0:
             p = self.mentions[i]
-            return self._complete(p, "context", _note("context", unit=_name(p)))
+            return self._complete(p, "context", "context")
         return Placement(note=_note("none"))
 
     def _last_community(self, pos: int) -> Placement | None:
@@ -175,17 +174,25 @@ class Attribution:
         while i >= 0:
             p = self.mentions[i]
             if p.community:
-                return self._complete(p, "anaphora", "")
+                return self._complete(p, "anaphora")
             i -= 1
         return None
 
     # --- completing a mention from the gazetteer ----------------------------------------------
 
-    def _complete(self, p: Place, rule: str, note: str) -> Placement:
-        """The mention's place completed from the gazetteer (once per mention), under `rule`."""
-        district, street, community, low, extra = self.resolve(p)
-        conf = "low" if low else CONFIDENCE[rule]
-        return Placement(district, street, community, rule, conf, note + extra)
+    def _complete(self, p: Place, rule: str, note: str | None = None, word: str = "") -> Placement:
+        """The mention's place completed from the gazetteer, under `rule`, with the note of key
+        `note` (about the mention, and the `word` that referred to it); made once per mention,
+        rule and note, since every later sentence in its context asks again."""
+        key = (p.start, p.end, p.community, rule, note, word)
+        placed = self._placed.get(key)
+        if placed is None:
+            district, street, community, low, extra = self.resolve(p)
+            text = "" if note is None else _note(note, unit=_name(p), word=word,
+                                                 surface=self.text[p.start: p.end])
+            placed = self._placed[key] = Placement(district, street, community, rule,
+                                                   "low" if low else CONFIDENCE[rule], text + extra)
+        return placed
 
     def resolve(self, p: Place) -> tuple:
         """(district, street, community, ambiguous?, note suffix) of a mention, once per mention."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..places import Place
+from ..wordlists import alternation, first_chars, scan
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "attribution.yaml"
 HINT_REACH = 40      # place names each way that may decide an ambiguous community name
@@ -45,7 +46,7 @@ def rules() -> dict:
 @lru_cache(maxsize=None)
 def _word_before_re(key: str) -> re.Pattern:
     """Any word of the list `key` ending right before the searched window's end."""
-    return re.compile("(?:" + "|".join(map(re.escape, rules()[key])) + ")$")
+    return re.compile(alternation(rules()[key]) + "$")
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +62,7 @@ def _not_place_re() -> re.Pattern:
 @lru_cache(maxsize=1)
 def _ref_pattern() -> re.Pattern:
     r = rules()
-    alt = lambda ws: "|".join(sorted(ws, key=len, reverse=True))  # noqa: E731
-    esc = lambda ws: [re.escape(w) for w in ws]  # noqa: E731
+    alt = lambda ws: "|".join(sorted(ws, key=len, reverse=True))  # noqa: E731  (regex fragments)
     # The head of a clause; not after a quote: “社区+” is a name, not a reference.
     head = r"(?:^|(?<=[\s，,。；;：:、！？!?（(]))"
     words = [w for group in (r["scope"], r["anaphora"], r["generic"]) for ws in group.values()
@@ -71,18 +71,23 @@ def _ref_pattern() -> re.Pattern:
     return re.compile(
         rf"(?=[{re.escape(firsts)}])"         # cheap first-character gate
         rf"(?:(?P<city>{alt(r['scope']['city'])})"
-        rf"|(?P<district>{alt(esc(r['scope']['district']))})"
-        rf"|(?P<street>{alt(esc(r['scope']['street']))})"
-        rf"|(?P<community>{alt(esc(r['anaphora']['community']))})"
-        rf"|(?P<nearest>{alt(esc(r['anaphora']['nearest']))})"
-        rf"|{head}(?:(?P<g_street>{alt(esc(r['generic']['street']))})"
-        rf"|(?P<g_community>{alt(esc(r['generic']['community']))})))", re.M)
+        rf"|(?P<district>{alternation(r['scope']['district'])})"
+        rf"|(?P<street>{alternation(r['scope']['street'])})"
+        rf"|(?P<community>{alternation(r['anaphora']['community'])})"
+        rf"|(?P<nearest>{alternation(r['anaphora']['nearest'])})"
+        rf"|{head}(?:(?P<g_street>{alternation(r['generic']['street'])})"
+        rf"|(?P<g_community>{alternation(r['generic']['community'])})))", re.M)
+
+
+@lru_cache(maxsize=1)
+def _ref_starts() -> re.Pattern:
+    return re.compile(first_chars(_ref_pattern().pattern, _ref_pattern().flags))
 
 
 def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
     spans = [(p.start, p.end) for p in mentions]
     out = []
-    for m in _ref_pattern().finditer(text):
+    for m in scan(_ref_pattern(), _ref_starts(), text):
         k = bisect.bisect_right(spans, (m.start(), 10**12))
         if k and spans[k - 1][1] > m.start():
             continue                       # inside a place name: 成都市成华区, 社区 of 望平社区
