@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..places import Place
-from ..wordlists import alternation, first_chars, scan
+from ..wordlists import alternation
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "attribution.yaml"
 HINT_REACH = 40      # place names each way that may decide an ambiguous community name
@@ -79,15 +79,10 @@ def _ref_pattern() -> re.Pattern:
         rf"|(?P<g_community>{alternation(r['generic']['community'])})))", re.M)
 
 
-@lru_cache(maxsize=1)
-def _ref_starts() -> re.Pattern:
-    return re.compile(first_chars(_ref_pattern().pattern, _ref_pattern().flags))
-
-
 def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
     spans = [(p.start, p.end) for p in mentions]
     out = []
-    for m in scan(_ref_pattern(), _ref_starts(), text):
+    for m in _ref_pattern().finditer(text):
         k = bisect.bisect_right(spans, (m.start(), 10**12))
         if k and spans[k - 1][1] > m.start():
             continue                       # inside a place name: 成都市成华区, 社区 of 望平社区
