@@ -84,9 +84,24 @@ def _present(series: pd.Series) -> set:
     return set(series.dropna().unique())
 
 
+def _once(ds: Dataset, key: tuple, compute):
+    """`compute()`, remembered on the dataset: a Dataset is one store version (ui.state reads a
+    new one after each commit or undo), so options are computed once per version, not per rerun.
+    Callers must not change what it returns (sessions share it)."""
+    cache = ds.__dict__.setdefault("_options_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
     """Choices of a place filter, narrowed by the levels above it (district → street → community).
     Districts come in tile-map order (north-west first), then any unknown names."""
+    above = tuple(getattr(filters, a) for a in LEVELS[:LEVELS.index(level)])
+    return _once(ds, ("place", level, above), lambda: _place_options(ds, filters, level))
+
+
+def _place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
     places = ds.places
     for above in LEVELS[:LEVELS.index(level)]:
         chosen = getattr(filters, above)
@@ -101,6 +116,10 @@ def place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
 
 def code_options(ds: Dataset, name: str) -> list[str]:
     """Choices of the non-place filters, in a meaningful order, limited to what the data has."""
+    return _once(ds, ("code", name), lambda: _code_options(ds, name))
+
+
+def _code_options(ds: Dataset, name: str) -> list[str]:
     claims, initiatives = ds.numbers, ds.initiatives
     if name == "programme":
         present = _present(claims["programme"]) | _present(initiatives["programme"])
