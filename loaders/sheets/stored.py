@@ -58,10 +58,11 @@ class StoredFacts:
         places = frame[have].astype(object).drop_duplicates().reindex(columns=PLACE_COLUMNS)
 
         def claims_at(names, units):
-            k = frame.reindex(columns=KEY_COLUMNS).astype(object)
-            k = k.where(k.notna(), None)
-            place = k["community"].where(k["community"].notna(), k["street"])
-            return k[place.isin(names).to_numpy() & k["unit"].isin(units).to_numpy()]
+            places = frame.reindex(columns=["community", "street"]).astype(object)
+            place = places["community"].where(places["community"].notna(), places["street"])
+            at = place.isin(names).to_numpy() & frame["unit"].astype(object).isin(units).to_numpy()
+            k = frame[at].reindex(columns=KEY_COLUMNS).astype(object)
+            return k.where(k.notna(), None)
 
         def sources(claims):
             k = frame.reindex(columns=["claim_id", "doc", "text"]).astype(object)
