@@ -17,7 +17,8 @@ from .readers import ARTICLE_SUFFIXES, read_document, read_link, read_pasted
 from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_rows,
                       max_upload_bytes, max_upload_rows)
 from .sheets import SHEET_COLUMN, SHEET_SUFFIXES, combine, guess_mapping, read_sheets, validate
-from .store import commit_batch, load_tables, store_root
+from .sheets.stored import stored_facts
+from .store import commit_batch, store_root
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -100,10 +101,10 @@ def cmd_build(args) -> int:
     return 0
 
 
-def _import_sheet(path: Path, args, root, known_claims) -> int:
+def _import_sheet(path: Path, args, root, known) -> int:
     """Validate a spreadsheet like the upload page does; commit its valid rows as one batch."""
     sheets = read_sheets(path, max_bytes=args.max_bytes, max_rows=args.max_rows)
-    results = [validate(s, guess_mapping(s.headers), known=known_claims) for s in sheets]
+    results = [validate(s, guess_mapping(s.headers), known=known) for s in sheets]
     sheet = sheets[0] if len(sheets) == 1 else dataclasses.replace(
         sheets[0], sheet_name="、".join(s.sheet_name for s in sheets))
     result = combine(sheets, results)
@@ -179,7 +180,7 @@ def cmd_import(args) -> int:
                 code = max(code, _import_article(item, args, root))
             else:   # sheets, and the reader's hints for the rest
                 # the duplicate check sees the batches committed before this file
-                code = max(code, _import_sheet(Path(item), args, root, load_tables(root).claims))
+                code = max(code, _import_sheet(Path(item), args, root, stored_facts(root)))
         except AlreadyImportedError as err:
             print(f"{item}：{err}", file=sys.stderr)
         except KeyboardInterrupt:
