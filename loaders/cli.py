@@ -18,7 +18,7 @@ from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_
                       max_upload_bytes, max_upload_rows)
 from .sheets import SHEET_COLUMN, SHEET_SUFFIXES, combine, guess_mapping, read_sheets, validate
 from .sheets.stored import stored_facts
-from .store import commit_batch, store_root
+from .store import commit_batch, compact, store_root
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -189,6 +189,14 @@ def cmd_import(args) -> int:
     return code
 
 
+def cmd_compact(args) -> int:
+    """Pack the small batches' files into larger ones (the dashboard also does it by itself)."""
+    root = store_root(args.data)
+    n = compact(root)
+    print(f"已合并 {n} 个小批次的文件（批次、撤销和恢复不变）" if n else "没有需要合并的小批次")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description="社区治理数据看板：文章与表格导入")
     sub = p.add_subparsers(dest="command", required=True)
@@ -206,6 +214,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", default=str(DEFAULT_SEEDS))
     b.add_argument("--data", default=None, help="store folder (default: data/)")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser("compact", help="pack small batches' files into larger ones (batches, "
+                                       "undo and restore unchanged)")
+    c.add_argument("--data", default=None)
+    c.set_defaults(func=cmd_compact)
     i = sub.add_parser("import", help="import files (or http(s) links, or - for text on stdin) "
                                       "as new batches (for administrators: no account or district "
                                       "check)", description=ADMIN_NOTE)

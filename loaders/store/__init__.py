@@ -165,6 +165,17 @@ def batch_districts(batch_id: str, root: str | os.PathLike | None = None,
     return (pg or parquet_read).batch_districts(batch_id, target, undone)
 
 
+def compact(root: str | os.PathLike | None = None) -> int:
+    """Pack the files of small batches into larger ones, keeping every batch's id, manifest,
+    undo and restore (loaders/store/packs.py); returns how many batches were packed. A database
+    has nothing to pack."""
+    pg, target = _backend(root)
+    if pg is not None:
+        return 0
+    from . import packs
+    return packs.compact(target)
+
+
 def store_lock(root: str | os.PathLike | None = None):
     """A context manager: one import at a time per store, from the "already stored?" check to
     the commit; released when the holder dies (flock on a folder, an advisory lock on a database)."""
@@ -175,5 +186,5 @@ def store_lock(root: str | os.PathLike | None = None):
 __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
            "load_claims", "superseded", "store_signature", "store_root", "clean_stale",
            "BatchExistsError", "StoreFullError", "TABLES", "find_sha256", "batch_districts",
-           "read_table", "store_lock", "is_database", "BATCH_TABLES", "DEFAULT_ROOT", "MANIFEST",
+           "read_table", "store_lock", "compact", "is_database", "BATCH_TABLES", "DEFAULT_ROOT", "MANIFEST",
            "TMP_PREFIX", "STALE_AFTER"]

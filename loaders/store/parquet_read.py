@@ -4,6 +4,7 @@ or, when named by id, read where undo moved it (read_table), so what a reader al
 still lines up with what it reads next."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,15 +16,17 @@ import pyarrow.parquet as pq
 from ..indicators import add_indicators
 from ..schema import TABLES, arrow_schema, conform, empty_frame
 from .base import BATCH_TABLES, Tables, check_filters, superseded
+from .packs import PackReader
 from .parquet import MANIFEST, list_batches, store_folder
 
 
-def _read_batch(folder: Path) -> dict[str, pd.DataFrame] | None:
-    """One batch's tables; None if the batch was undone (moved away) while being read."""
+def _read_batch(folder: Path, packs: PackReader) -> dict[str, pd.DataFrame] | None:
+    """One batch's tables (from its pack when compacted: loaders/store/packs.py); None if the
+    batch was undone (moved away) while being read."""
     out = {}
     for table in BATCH_TABLES:
         try:
-            out[table] = pq.read_table(folder / f"{table}.parquet").to_pandas()
+            out[table] = packs.table(folder.name, table, folder / f"{table}.parquet").to_pandas()
             if table == "claims":   # a batch of a version before indicators: read them now
                 out[table] = add_indicators(out[table])
         except FileNotFoundError:
@@ -42,8 +45,9 @@ def load_tables(root: str | os.PathLike | None = None) -> Tables:
     batches = list_batches(root)
     parts: dict[str, list] = {table: [] for table in BATCH_TABLES}
     gone = []
+    packs = PackReader(root)
     for b in batches.get("batch_id", []):
-        read = _read_batch(folder / b)
+        read = _read_batch(folder / b, packs)
         if read is None:
             gone.append(b)
             continue
@@ -81,9 +85,11 @@ def _plain(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
 
 
-def _read_part(root: Path, batch_id: str, table: str, names, dictionary, filters):
+def _read_part(root: Path, batch_id: str, table: str, names, dictionary, filters,
+               packs: PackReader):
     """A batch's table, also when the batch was undone after the read began: undo moves the
-    folder whole to undone/."""
+    folder whole to undone/. A compacted batch is read from its pack (loaders/store/packs.py),
+    also when it was packed after this read began."""
     wanted = list(dict.fromkeys([*names, *(f[0] for f in filters)]))
     for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
         path = folder / f"{table}.parquet"
@@ -110,10 +116,17 @@ def _read_part(root: Path, batch_id: str, table: str, names, dictionary, filters
         for name in wanted:
             if name not in have:
                 part = part.append_column(name, pa.nulls(part.num_rows, types[name]))
-        if filters:
-            part = part.filter(_mask(part, filters))
-        return part.select(list(names))
+        return _filtered(part, filters, names)
+    part = packs.read(batch_id, table, wanted, dictionary)
+    if part is not None:   # compacted: its rows are in its pack
+        return _filtered(part, filters, names)
     return None   # a batch written without this table: it has no such rows
+
+
+def _filtered(part: pa.Table, filters, names) -> pa.Table:
+    if filters:
+        part = part.filter(_mask(part, filters))
+    return part.select(list(names))
 
 
 def read_table(table: str, columns=None, batch_ids=None, filters=None,
@@ -130,8 +143,9 @@ def read_table(table: str, columns=None, batch_ids=None, filters=None,
         batches = list_batches(root)
         batch_ids = list(batches["batch_id"]) if "batch_id" in batches else []
     parts = []
+    packs = PackReader(root)
     for b in batch_ids:
-        part = _read_part(root, b, table, names, dictionary, filters)
+        part = _read_part(root, b, table, names, dictionary, filters, packs)
         if part is not None and part.num_rows:
             parts.append(part)
     if not parts:
@@ -143,20 +157,11 @@ def read_table(table: str, columns=None, batch_ids=None, filters=None,
 
 def find_sha256(sha256: str, root: str | os.PathLike | None = None) -> dict | None:
     """The live batch that holds a document with this content (by sha256), if any: batch_id,
-    file (the document), time, uploader. Reads only the manifests and the documents tables."""
-    folder = store_folder(root) / "batches"
-    for manifest in list_batches(root).to_dict("records"):
-        path = folder / manifest["batch_id"] / "documents.parquet"
-        try:
-            docs = pq.read_table(path, columns=["doc", "sha256"]).to_pylist()
-        except FileNotFoundError:   # undone meanwhile, or a batch without documents
-            continue
-        hit = next((d for d in docs if d["sha256"] == sha256), None)
-        if hit is not None:
-            return {"batch_id": str(manifest["batch_id"]), "file": str(hit["doc"]),
-                    "time": str(manifest.get("time") or ""),
-                    "uploader": str(manifest.get("uploader") or "")}
-    return None
+    file (the document), time, uploader. Looked up in the store's index of content hashes, which
+    reads only the batches committed, undone or restored since it was last brought up to date
+    (loaders/store/sha_index.py)."""
+    from .sha_index import find_sha256 as find
+    return find(sha256, root)
 
 
 def batch_districts(batch_id: str, root: str | os.PathLike | None = None,
@@ -164,10 +169,15 @@ def batch_districts(batch_id: str, root: str | os.PathLike | None = None,
     """The districts a batch's claims, communities and initiatives name ("" for none); with
     `undone`, `batch_id` is the undone batch's folder (list_batches(undone=True) "folder")."""
     folder = store_folder(root) / ("undone" if undone else "batches") / batch_id
+    try:   # an undone batch's folder may be named "<batch id>.<n>"
+        batch_id = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["batch_id"]
+    except FileNotFoundError:
+        pass
+    packs = PackReader(root)
     out: set[str] = set()
     for table in ("claims", "communities", "initiatives"):
         try:
-            column = pq.read_table(folder / f"{table}.parquet", columns=["district"])["district"]
+            column = packs.table(batch_id, table, folder / f"{table}.parquet", ["district"])["district"]
         except FileNotFoundError:
             continue
         out |= {v if v is not None else "" for v in column.unique().to_pylist()}
