@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..schema import TABLES, arrow_schema
@@ -67,15 +68,41 @@ def _listing(root) -> tuple[str, ...]:
         return ()
 
 
+_map_cache: dict[tuple, dict] = {}
+
+
 def packed(root=None, names: tuple[str, ...] | None = None) -> dict[str, tuple[Path, dict]]:
-    """batch id → (its pack's folder, {table: (offset, rows)}) for every packed batch."""
+    """batch id → (its pack's folder, {table: (offset, rows)}) for every packed batch (the
+    packs in `names`, default: those in place now). Remembered per set of packs: they never
+    change. Callers must not change what it returns."""
     folder = store_folder(root) / PACKS
+    names = _listing(root) if names is None else names
+    key = (str(folder), names)
+    with _cache_lock:
+        if key in _map_cache:
+            return _map_cache[key]
     out = {}
-    for name in _listing(root) if names is None else names:
+    for name in names:
         meta = _meta(folder / name)
         for entry in (meta or {}).get("batches", ()):
             out[entry["batch_id"]] = (folder / name, {t: tuple(r) for t, r in entry["rows"].items()})
+    with _cache_lock:
+        if len(_map_cache) > 16:
+            _map_cache.clear()
+        _map_cache[key] = out
     return out
+
+
+def _own_values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-coded slice with the values it holds only, in the order they first appear
+    (as a batch's own file codes them), not the whole pack's dictionary."""
+    chunks = []
+    for chunk in column.chunks:
+        used = pc.unique(chunk.indices.drop_null())
+        indices = pc.index_in(chunk.indices, value_set=used)
+        chunks.append(pa.DictionaryArray.from_arrays(indices.cast(chunk.indices.type),
+                                                     chunk.dictionary.take(used)))
+    return pa.chunked_array(chunks, type=column.type)
 
 
 class PackReader:
@@ -99,34 +126,74 @@ class PackReader:
                 hit = self.where.get(batch_id)
         return hit if hit is not None and table in hit[1] else None
 
-    def read(self, batch_id: str, table: str, columns=None, dictionary=()) -> pa.Table | None:
-        """The batch's rows of `table` in its pack (all columns, or `columns`), or None when it
-        is not packed."""
-        hit = self._find(batch_id, table)
-        if hit is None:
+    def runs(self, batch_ids, table: str):
+        """`batch_ids` in order, as (packed, ids): runs of consecutive batches that have no own
+        file and whose rows lie back to back in one pack (read as one slice), and (False, [id])
+        for each other batch."""
+        root, exists = str(store_folder(self.root)), os.path.exists   # a stat per batch: no pathlib
+        try:
+            live = set(os.listdir(f"{root}/batches"))
+        except FileNotFoundError:
+            live = set()
+        run, folder, end = [], None, None
+        for b in batch_ids:
+            hit = self.where.get(b)
+            if hit is None or table not in hit[1] or exists(
+                    f"{root}/{'batches' if b in live else 'undone'}/{b}/{table}.parquet"):
+                if run:
+                    yield True, run
+                    run = []
+                yield False, [b]
+                continue
+            offset, n = hit[1][table]
+            if run and (hit[0] != folder or offset != end):
+                yield True, run
+                run = []
+            run.append(b)
+            folder, end = hit[0], offset + n
+        if run:
+            yield True, run
+
+    def read_run(self, batch_ids, table: str, columns=None, dictionary=()) -> pa.Table | None:
+        """The rows of `table` of batches lying back to back in one pack (see runs), with
+        `columns` (default all), the `dictionary` columns coded from these rows' values only, as
+        the batches' own files would give them; None when the first is not packed."""
+        first = self._find(batch_ids[0], table)
+        if first is None:
             return None
-        folder, rows = hit
+        folder, rows = first
         names = tuple(c.name for c in TABLES[table]) if columns is None else tuple(columns)
-        key = (folder, table, names)
+        coded = tuple(c for c in dictionary if c in names)
+        key = (folder, table, names, coded)
         whole = self._files.pop(key, None)
         if whole is None:
-            whole = pq.read_table(folder / f"{table}.parquet", columns=list(names))
+            whole = pq.read_table(folder / f"{table}.parquet", columns=list(names),
+                                  read_dictionary=list(coded) or None)
         # the two packs read last: batches come pack by pack (a restored old batch may sit
         # among an older pack's), and a pack's claims can be large
         self._files = {**dict(list(self._files.items())[-1:]), key: whole}
-        offset, n = rows[table]
-        part = whole.slice(offset, n)
-        for c in dictionary:   # coded as the batch's own file would give them: its values only
-            if c in names:
-                part = part.set_column(names.index(c), c, part.column(c).dictionary_encode())
+        offset = rows[table][0]
+        last = self.where[batch_ids[-1]][1][table]
+        part = whole.slice(offset, last[0] + last[1] - offset)
+        if part.num_rows < whole.num_rows:
+            for c in coded:
+                part = part.set_column(names.index(c), c, _own_values(part.column(c)))
         return part
+
+    def read(self, batch_id: str, table: str, columns=None, dictionary=()) -> pa.Table | None:
+        """One batch's rows of `table` in its pack, or None when it is not packed."""
+        return self.read_run([batch_id], table, columns, dictionary)
 
     def table(self, batch_id: str, table: str, path: Path, columns=None) -> pa.Table:
         """A batch's table: its own file at `path`, else its rows in its pack;
         FileNotFoundError when neither has it."""
+        if not path.exists():
+            part = self.read(batch_id, table, columns)
+            if part is not None:
+                return part
         try:
             return pq.read_table(path, columns=columns)
-        except FileNotFoundError:
+        except FileNotFoundError:   # packed (and its file removed) since it was looked at
             part = self.read(batch_id, table, columns)
             if part is None:
                 raise

@@ -144,8 +144,10 @@ def read_table(table: str, columns=None, batch_ids=None, filters=None,
         batch_ids = list(batches["batch_id"]) if "batch_id" in batches else []
     parts = []
     packs = PackReader(root)
-    for b in batch_ids:
-        part = _read_part(root, b, table, names, dictionary, filters, packs)
+    wanted = list(dict.fromkeys([*names, *(f[0] for f in filters)]))
+    for packed, ids in packs.runs(batch_ids, table):   # compacted batches: a slice of a pack
+        part = _filtered(packs.read_run(ids, table, wanted, dictionary), filters, names) \
+            if packed else _read_part(root, ids[0], table, names, dictionary, filters, packs)
         if part is not None and part.num_rows:
             parts.append(part)
     if not parts:
