@@ -341,8 +341,9 @@ def compact(root=None, small_rows: int = SMALL_ROWS, pack_rows: int = PACK_ROWS,
     time, from any process (it holds the commit lock); readers see the same rows before, during
     and after."""
     root = store_folder(root)
-    if not (root / "batches").is_dir():
-        return 0
+    if not (root / "batches").is_dir() or (
+            not (root / PACKS).is_dir() and unpacked_small(root, small_rows) < min_batches):
+        return 0   # nothing to pack nor to finish: the store is not even locked
     with store_lock(root):
         # a compaction killed after its pack was in place left the packed batches' own files
         _drop_own_files(root, _entries(root))

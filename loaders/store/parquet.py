@@ -153,7 +153,15 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _indexed(root)   # after the commit is whole: the index is only a cache of it
     return final
+
+
+def _indexed(root: Path) -> None:
+    """The index of content hashes brought up to date with the change just made, as part of it
+    (loaders/store/sha_index.py), so that a later lookup only reads it."""
+    from .sha_index import current
+    current(root)
 
 
 def undo_batch(batch_id: str, root: str | os.PathLike | None = None) -> Path:
@@ -169,6 +177,7 @@ def undo_batch(batch_id: str, root: str | os.PathLike | None = None) -> Path:
         dst = undone / f"{batch_id}.{len(list(undone.glob(batch_id + '*')))}"
     os.rename(src, dst)
     _fsync_dir(undone)
+    _indexed(root)
     return dst
 
 
@@ -185,6 +194,7 @@ def restore_batch(folder_name: str, root: str | os.PathLike | None = None) -> Pa
     (root / "batches").mkdir(parents=True, exist_ok=True)
     os.rename(src, dst)
     _fsync_dir(root / "batches")
+    _indexed(root)
     return dst
 
 
