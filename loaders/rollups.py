@@ -21,8 +21,11 @@ Why this grain, and why the figures stay exactly those of ui.aggregate (rules 1â
   the last mention in store order: `stocks` keeps per status, indicator, unit, year and full
   place the largest value, the qualifier of the last mention holding it and that mention's
   position in its batch, so the choice over batches is the same as over the claims.
-* The overview counts communities and sources (distinct places and documents): `places` and
-  `docs` list which occur per status and district.
+* The overview counts communities and sources (distinct places and documents). `places` lists
+  the places that occur per status. Documents grow with the claims, so `docs` counts them per
+  set of (status, district) cells their claims fall in (a filter keeps a document when it keeps
+  one of its cells), and names only the documents the batch's communities or initiatives
+  tables also cite, whose union with those tables' documents must be exact.
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ GRAINS = {
     "cells": ("status", "indicator", "per", "unit", "kind", "programme", "period", "district"),
     "stocks": ("status", "indicator", "unit", "period", "district", "street", "community"),
     "places": ("status", "district", "street", "community"),
-    "docs": ("status", "district", "doc"),
+    "docs": ("doc", "cells"),
 }
 CUBES = tuple(GRAINS)
 FLAGS = ("at_least", "at_most", "approx")
@@ -56,63 +59,101 @@ def _coded(frame: pd.DataFrame, cols) -> pd.DataFrame:
     return out
 
 
-def _size(frame: pd.DataFrame, keys) -> pd.DataFrame:
-    return frame.groupby(list(keys), dropna=False, sort=False, observed=True).size() \
-        .rename("n").reset_index()
-
-
 def first_mentions(claims: pd.DataFrame) -> np.ndarray:
     """True for the first mention of each fact among `claims` (ui.aggregate rule 2)."""
     from ui.aggregate import fact_keys   # the one definition of a fact (pure pandas, no Streamlit)
     return ~fact_keys(claims).duplicated().to_numpy()
 
 
-def rollup_rows(claims: pd.DataFrame) -> pd.DataFrame:
+def _groups(frame: pd.DataFrame, names, rows: np.ndarray | None = None):
+    """(the key columns of each group, group of each row, number of groups), on integer codes
+    (ui.groups.Keys): several times faster than DataFrame.groupby over a batch's claims."""
+    from ui.groups import Keys
+
+    keys = Keys.of(frame, list(names))
+    key, _ = keys.key(rows)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return pd.DataFrame(keys.decode(uniq)), inverse.reshape(-1), len(uniq)
+
+
+def cell_name(status, district) -> str:
+    return f"{status}|{district if isinstance(district, str) else ''}"
+
+
+def _docs(c: pd.DataFrame, cited: set) -> pd.DataFrame:
+    """Per batch, the documents counted per set of cells (those in `cited` named one by one);
+    a document in several batches counts in the first."""
+    found, _, _ = _groups(c, ["doc", "status", "district", "batch_id"])
+    found["cell"] = [cell_name(s, d) for s, d in zip(found["status"], found["district"])]
+    batch_order = {b: i for i, b in enumerate(pd.unique(c["batch_id"].astype("object")))}
+    found["_b"] = found["batch_id"].map(batch_order)
+    found = found.sort_values(["doc", "cell"], kind="stable")
+    docs, cells = found["doc"].to_numpy(), found["cell"].to_numpy()
+    start = np.r_[0, np.flatnonzero(docs[1:] != docs[:-1]) + 1] if len(docs) else np.zeros(0, int)
+    end = np.r_[start[1:], len(docs)]
+    per_doc = pd.DataFrame({"doc": docs[start],
+                            "cells": [";".join(dict.fromkeys(cells[i:j])) for i, j in zip(start, end)],
+                            "_b": np.minimum.reduceat(found["_b"].to_numpy(), start)
+                            if len(start) else np.zeros(0, int)})
+    first = {i: b for b, i in batch_order.items()}
+    per_doc["batch_id"] = per_doc["_b"].map(first)
+    named = per_doc["doc"].isin(cited).to_numpy()
+    counted = per_doc[~named].groupby(["batch_id", "cells"]).size().rename("mentions").reset_index()
+    return pd.concat([counted.assign(doc=None),
+                      per_doc.loc[named, ["batch_id", "doc", "cells"]].assign(mentions=1)],
+                     ignore_index=True)
+
+
+def rollup_rows(claims: pd.DataFrame, cited=()) -> pd.DataFrame:
     """The rollup rows of `claims` (one or several batches, in store order, each batch's rows in
-    file order), facts taken store-wide over them. Columns: TABLES["rollups"]."""
+    file order), facts taken store-wide over them; `cited`: the documents the same batches'
+    communities and initiatives tables name. Columns: TABLES["rollups"]."""
     if claims.empty:
         return empty_frame("rollups")
     claims = claims.reset_index(drop=True)
     c = _coded(claims, [k for k in SOURCE_COLUMNS if k not in ("value", "evidence_start")])
-    c["value"] = claims["value"].to_numpy(dtype=float)
-    c["order"] = c.groupby("batch_id", sort=False).cumcount().to_numpy()
-    first = first_mentions(claims)
-    facts = c[first]
-    flags = {q: (facts["qualifier"] == q).to_numpy().astype("int64") for q in FLAGS}
+    value = claims["value"].to_numpy(dtype=float)
+    order = c.groupby("batch_id", sort=False, observed=True).cumcount().to_numpy()
+    first = np.flatnonzero(first_mentions(claims))
+    qualifier = c["qualifier"].astype("object").to_numpy()
     parts = []
 
-    keys = ["batch_id", *GRAINS["cells"]]
-    mentions = _size(c, keys).rename(columns={"n": "mentions"})
-    grouped = facts.assign(**flags).groupby(keys, dropna=False, sort=False, observed=True)
-    made = grouped.agg(facts=("value", "size"), value=("value", "sum"), low=("value", "min"),
-                       high=("value", "max"), **{q: (q, "sum") for q in FLAGS}).reset_index()
-    cells = mentions.merge(made, on=keys, how="left")
-    cells["facts"] = cells["facts"].fillna(0)
+    # cells: mentions of every row, and sums, lowest, highest and qualifiers of the facts
+    cells, group, n = _groups(c, ["batch_id", *GRAINS["cells"]])
+    cells["mentions"] = np.bincount(group, minlength=n)
+    g, v = group[first], value[first]
+    cells["facts"] = np.bincount(g, minlength=n)
+    cells["value"] = np.bincount(g, weights=v, minlength=n)
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, g, v)
+    np.maximum.at(high, g, v)
+    cells["low"] = np.where(cells["facts"] > 0, low, np.nan)
+    cells["high"] = np.where(cells["facts"] > 0, high, np.nan)
     for q in FLAGS:
-        cells[q] = cells[q].fillna(0)
+        cells[q] = np.bincount(g, weights=(qualifier[first] == q), minlength=n).astype("int64")
     parts.append(cells.assign(cube="cells"))
 
-    # rule 4: a stock indicator's figure without a period (a figure with one is a rate)
-    stock = np.array([aggregation_of(i) == "stock" for i in facts["indicator"].cat.categories]
+    # stocks (rule 4: a stock indicator's figure without a period; with one it is a rate)
+    stock = np.array([aggregation_of(i) == "stock" for i in c["indicator"].cat.categories]
                      + [False], dtype=bool)
-    is_stock = stock[facts["indicator"].cat.codes.to_numpy()] & (facts["per"].cat.codes.to_numpy() < 0)
-    stocks = facts[is_stock]
-    if len(stocks):
-        keys = ["batch_id", *GRAINS["stocks"]]
-        # the largest value of each cell, a tie going to the last mention (ui.groups.last_per_group)
-        chosen = stocks.sort_values(["value", "order"], kind="stable") \
-            .drop_duplicates(keys, keep="last")
-        counts = _size(stocks, keys).rename(columns={"n": "facts"})
-        cell = chosen[[*keys, "value", "qualifier", "order"]].merge(counts, on=keys)
-        parts.append(cell.assign(cube="stocks", mentions=0))
+    is_stock = stock[c["indicator"].cat.codes.to_numpy()] & (c["per"].cat.codes.to_numpy() < 0)
+    rows = first[is_stock[first]]
+    if len(rows):
+        stocks, group, n = _groups(c, ["batch_id", *GRAINS["stocks"]], rows)
+        # the largest value of each cell, a tie to the last mention (ui.groups.last_per_group)
+        pick = np.lexsort((order[rows], value[rows], group))
+        last = pick[np.r_[group[pick][1:] != group[pick][:-1], True]]
+        stocks["value"] = value[rows][last]
+        stocks["qualifier"] = qualifier[rows][last]
+        stocks["order"] = order[rows][last]
+        stocks["facts"] = np.bincount(group, minlength=n)
+        parts.append(stocks.assign(cube="stocks", mentions=0))
 
-    for cube in ("places", "docs"):
-        keys = ["batch_id", *GRAINS[cube]]
-        parts.append(_size(c, keys).rename(columns={"n": "mentions"}).assign(cube=cube))
+    found, group, n = _groups(c, ["batch_id", *GRAINS["places"]])
+    parts.append(found.assign(mentions=np.bincount(group, minlength=n), cube="places"))
+    parts.append(_docs(c, set(cited)).assign(cube="docs"))
     out = pd.concat(parts, ignore_index=True)
     for col in TABLES["rollups"]:
         if col.name not in out:
             out[col.name] = None
-        elif isinstance(out[col.name].dtype, pd.CategoricalDtype):
-            out[col.name] = out[col.name].astype("object").where(out[col.name].notna(), None)
     return out[[col.name for col in TABLES["rollups"]]]

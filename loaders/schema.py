@@ -100,7 +100,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "rollups": (
         Column("cube", S, False, ("cells", "stocks", "places", "docs")),
         Column("batch_id", S, False),
-        Column("status", S, False, STATUSES),
+        Column("status", S, True, STATUSES),
         Column("indicator", S),
         Column("per", S),
         Column("unit", S),
@@ -111,8 +111,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("street", S),
         Column("community", S),
         Column("doc", S),
+        Column("cells", S),     # docs: the "status|district" cells a document's claims are in
         Column("qualifier", S, True, QUALIFIERS),   # stocks: of the mention chosen
-        Column("mentions", I, False),               # claims rows in the cell
+        Column("mentions", I, False),   # claims rows in the cell; docs: documents
         Column("facts", I),                         # distinct facts first mentioned in the cell
         Column("value", F),                         # cells: sum; stocks: the largest
         Column("low", F),

@@ -1,149 +1,258 @@
 """The overview's figures from the batches' rollups (loaders/rollups.py explains the grain), not
-from the claims: a few thousand rows per batch instead of every claim. No Streamlit here.
+from the claims. No Streamlit here.
 
-`load_cubes` reads each live batch's rollup (made at commit; made here, once per store version,
-for a batch stored without one, such as the shipped default data) and rolls up again, together
-and from their claims, the few batches whose facts reach across batches (two batches holding
-the same document, claims replaced by a later batch). `answers(filters)` says whether the
-rollups can answer a view exactly; the figures then come out exactly as ui.aggregate makes them
-from the claims (tests/test_cubes.py compares the two on random stores).
+Every live batch's rollup (made at commit; made here for a batch stored without one, such as
+the shipped default data) is summed over the batches once per store version: a few thousand
+rows however many claims and batches there are, kept beside the store (`rollups-cache/`) so a
+fresh app process starts from it. The few batches whose facts reach across batches (two batches
+holding one document, claims replaced by a later batch) are rolled up again together from
+their claims. A batch filter sums the chosen batches' rollups when it is set. `answers(filters)`
+says whether the rollups give a view exactly; the figures then come out as ui.aggregate makes
+them from the claims (tests/test_cubes.py compares the two on random stores).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from loaders.indicators import aggregation_of
-from loaders.rollups import FLAGS, GRAINS, SOURCE_COLUMNS, rollup_rows
-from loaders.schema import TABLES
+from loaders.rollups import FLAGS, GRAINS, SOURCE_COLUMNS, cell_name, rollup_rows
+from loaders.schema import TABLES, arrow_schema, conform
 
 from .aggregate import ADDITIVE, SPREAD, TOTAL_COLUMNS, order_indicators
-from .groups import qualifier_of
+from .groups import Keys, qualifier_of
 
 # filters the rollups answer (loaders/rollups.py: they never split a fact, and are in every grain)
 ANSWERED = ("district", "status", "batch")
-KEYS = tuple(c.name for c in TABLES["rollups"] if c.type == TABLES["claims"][0].type)
-MEASURES = ("mentions", "facts", "value", "low", "high", *FLAGS, "order")
+KEYS = tuple(c.name for c in TABLES["rollups"] if c.type == pa.string())
+STOCK_PLACE = ("status", "indicator", "unit", "district", "street", "community")
+CACHE = "rollups-cache"
 
 
-def read_rollups(root, batch_ids: list[str], replaced: set[str]) -> tuple[pd.DataFrame, set[str]]:
-    """Every batch's rollup rows (made on read where a batch has none) and the batches rolled up
-    together from their claims."""
-    from loaders.store import read_table
+# ---- reading ----------------------------------------------------------------------------------
 
-    stored = read_table("rollups", batch_ids=batch_ids, root=root, dictionary=KEYS) \
-        .to_pandas(types_mapper={__import__("pyarrow").int64(): pd.Int64Dtype()}.get)
-    have = set(stored["batch_id"].astype("object").unique()) if len(stored) else set()
-    parts = [stored] if len(stored) else []
-    for b in batch_ids:   # one at a time: a batch's claims, never the store's, in memory
-        if b not in have:
-            parts.append(rollup_rows(_claims(root, [b], set())))
-    rows = pd.concat(parts, ignore_index=True) if parts else rollup_rows(pd.DataFrame())
-    shared = shared_batches(rows)
-    if replaced:
-        hit = read_table("claims", ["batch_id"], batch_ids=batch_ids, root=root,
-                         filters=[("claim_id", "in", sorted(replaced))])
-        shared |= set(hit.column("batch_id").to_pylist())
-    if shared:
-        together = [b for b in batch_ids if b in shared]
-        rows = pd.concat([rows[~rows["batch_id"].astype("object").isin(shared).to_numpy()],
-                          rollup_rows(_claims(root, together, replaced))], ignore_index=True)
-    return rows, shared
+def _table(rows) -> pd.DataFrame:
+    return rows.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
-def _claims(root, batch_ids: list[str], replaced: set[str]) -> pd.DataFrame:
+def _claims(root, batch_ids: list[str], replaced: set[str]) -> tuple[pd.DataFrame, set]:
+    """The claims (rollup columns) of some batches without the replaced ones, and the documents
+    their communities and initiatives tables cite."""
     from loaders.store import read_table
 
     cols = [*SOURCE_COLUMNS, "claim_id"] if replaced else list(SOURCE_COLUMNS)
-    frame = read_table("claims", cols, batch_ids=batch_ids, root=root,
-                       dictionary=[c for c in cols if c not in ("value", "evidence_start",
-                                                                 "claim_id")]).to_pandas()
+    frame = _table(read_table("claims", cols, batch_ids=batch_ids, root=root, dictionary=[
+        c for c in cols if c not in ("value", "evidence_start", "claim_id")]))
     if replaced:
         frame = frame[~frame["claim_id"].isin(replaced).to_numpy()].drop(columns="claim_id")
-    return frame.reset_index(drop=True)
+    cited = set()
+    for t in ("communities", "initiatives"):
+        cited |= set(read_table(t, ["doc"], batch_ids=batch_ids, root=root).column("doc")
+                     .to_pylist())
+    return frame.reset_index(drop=True), cited
 
+
+def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
+    """The stored rollup rows of some batches; made from the claims for a batch without one."""
+    from loaders.store import read_table
+
+    stored = _table(read_table("rollups", batch_ids=batch_ids, root=root))
+    have = set(stored["batch_id"].unique()) if len(stored) else set()
+    parts = [stored]
+    for b in batch_ids:   # one at a time: a batch's claims, never the store's, in memory
+        if b not in have:
+            parts.append(rollup_rows(*_claims(root, [b], set())))
+    return pd.concat([p for p in parts if len(p)] or [stored], ignore_index=True)
+
+
+def shared_batches(rows: pd.DataFrame) -> set[str]:
+    """Batches whose claims, communities or initiatives share a document with another batch's
+    (a fact, or a source, may be in both)."""
+    docs = rows.loc[(rows["cube"] == "docs").to_numpy() & rows["doc"].notna().to_numpy(),
+                    ["batch_id", "doc"]].astype("object").drop_duplicates()
+    return set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
+
+
+def _documents_shared(root, batch_ids) -> set[str]:
+    """Batches holding a document (by name) another live batch holds too."""
+    from loaders.store import read_table
+
+    docs = read_table("documents", ["doc", "batch_id"], batch_ids=batch_ids, root=root) \
+        .to_pandas().drop_duplicates()
+    return set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
+
+
+def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
+    """The cubes of the live `batches` of the store at `root` (loaders.store)."""
+    ids = list(batches["batch_id"]) if "batch_id" in batches else []
+    together = _documents_shared(root, ids)
+    if replaced:
+        from loaders.store import read_table
+        hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
+                         filters=[("claim_id", "in", sorted(replaced))])
+        together |= set(hit.column("batch_id").to_pylist())
+    order = [b for b in ids if b in together]
+    joint = rollup_rows(*_claims(root, order, replaced)) if order else None
+
+    def batch_rows(chosen: list[str]) -> pd.DataFrame:
+        rest = [b for b in chosen if b not in together]
+        parts = [read_batch_rollups(root, rest)] if rest else []
+        if joint is not None and together & set(chosen):
+            parts.append(joint)
+        return pd.concat(parts, ignore_index=True) if parts else rollup_rows(pd.DataFrame())
+
+    path = _cache_path(root, ids, replaced)
+    combined = _read_cache(path)
+    if combined is None:
+        combined = collapse(batch_rows(ids), ids)
+        _write_cache(path, combined)
+    return Cubes(combined=View.of(combined), batch_ids=ids, together=together,
+                 _batch_rows=batch_rows)
+
+
+def _cache_path(root, ids, replaced) -> Path | None:
+    from loaders.store import store_root
+
+    folder = store_root(root)
+    if not isinstance(folder, Path):
+        return None   # a database store: summed in memory once per app process
+    key = hashlib.sha256(json.dumps([ids, sorted(replaced)]).encode()).hexdigest()[:24]
+    return folder / CACHE / f"{key}.parquet"
+
+
+def _read_cache(path: Path | None) -> pd.DataFrame | None:
+    import pyarrow.parquet as pq
+    if path is None:
+        return None
+    try:
+        return _table(pq.read_table(path))
+    except (FileNotFoundError, OSError, pa.ArrowInvalid):
+        return None
+
+
+def _write_cache(path: Path | None, rows: pd.DataFrame) -> None:
+    """Atomically; the store's older sums go (a cache: any failure only costs a later sum)."""
+    import pyarrow.parquet as pq
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        pq.write_table(pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
+                                            preserve_index=False), tmp, compression="zstd")
+        os.replace(tmp, path)
+        for old in path.parent.glob("*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+# ---- summing over batches ---------------------------------------------------------------------
+
+def _grouped(frame: pd.DataFrame, names) -> tuple[pd.DataFrame, np.ndarray, int]:
+    keys = Keys.of(frame, list(names))
+    key, _ = keys.key()
+    uniq, inverse = np.unique(key, return_inverse=True)
+    out = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in keys.decode(uniq).items()})
+    return out, inverse.reshape(-1), len(uniq)
+
+
+def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
+    return frame[col].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _period_rank(period: pd.Series) -> np.ndarray:
+    """A number growing with the year (ui.aggregate._period_rank), -1 without one."""
+    values = period.astype("object").where(period.notna(), None).to_numpy()
+    cats = sorted({str(v) for v in values if v is not None})
+    rank = {c: i for i, c in enumerate(cats)}
+    return np.array([rank[str(v)] if v is not None else -1 for v in values], dtype="int64")
+
+
+def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
+    """Rollup rows of some batches summed into rows of the same form for all of them together
+    (batch_id "*"): cells added, each place's stock chosen, places and documents kept once."""
+    rank = {b: i for i, b in enumerate(batch_ids)}
+    parts = []
+    cells = rows[(rows["cube"] == "cells").to_numpy()]
+    out, group, n = _grouped(cells, GRAINS["cells"])
+    for m in ("mentions", "facts", *FLAGS):
+        out[m] = np.bincount(group, weights=_num(cells, m), minlength=n).astype("int64")
+    out["value"] = np.bincount(group, weights=np.nan_to_num(_num(cells, "value")), minlength=n)
+    low, high = np.full(n, np.nan), np.full(n, np.nan)
+    np.fmin.at(low, group, _num(cells, "low"))
+    np.fmax.at(high, group, _num(cells, "high"))
+    out["low"], out["high"] = low, high
+    parts.append(out.assign(cube="cells"))
+
+    stocks = rows[(rows["cube"] == "stocks").to_numpy()]
+    if len(stocks):
+        # rule 4 per place: the latest year, the largest figure, a tie to the last mention in
+        # store order (batch, then row): ui.groups.last_per_group over the claims
+        out, group, n = _grouped(stocks, STOCK_PLACE)
+        batch = stocks["batch_id"].astype("object").map(rank).fillna(len(rank)).to_numpy()
+        pick = np.lexsort((_num(stocks, "order"), batch, _num(stocks, "value"),
+                           _period_rank(stocks["period"]), group))
+        last = pick[np.r_[group[pick][1:] != group[pick][:-1], True]]
+        for col in ("value", "qualifier", "period", "order"):
+            out[col] = stocks[col].to_numpy()[last] if col != "value" else _num(stocks, col)[last]
+        out["facts"] = np.bincount(group, weights=_num(stocks, "facts"), minlength=n) \
+            .astype("int64")
+        parts.append(out.assign(cube="stocks", mentions=0))
+
+    places = rows[(rows["cube"] == "places").to_numpy()]
+    out, group, n = _grouped(places, GRAINS["places"])
+    parts.append(out.assign(cube="places", mentions=np.bincount(
+        group, weights=_num(places, "mentions"), minlength=n).astype("int64")))
+    docs = rows[(rows["cube"] == "docs").to_numpy()]
+    out, group, n = _grouped(docs, GRAINS["docs"])
+    parts.append(out.assign(cube="docs", mentions=np.bincount(
+        group, weights=_num(docs, "mentions"), minlength=n).astype("int64")))
+    out = pd.concat(parts, ignore_index=True).assign(batch_id="*")
+    for col in TABLES["rollups"]:
+        if col.name not in out:
+            out[col.name] = None
+    return out[[c.name for c in TABLES["rollups"]]]
+
+
+# ---- views ------------------------------------------------------------------------------------
 
 @dataclass
 class View:
-    """The rollups of some batches (all, or those a batch filter keeps), summed over batches."""
-    cells: pd.DataFrame     # GRAINS["cells"] + mentions, facts, value, low, high, flags
-    stocks: pd.DataFrame    # per status, indicator, unit and place: the figure a stock takes
-    places: pd.DataFrame    # status, district, street, community that occur
-    docs: pd.DataFrame      # status, district, doc that occur
-
-
-@dataclass
-class Cubes:
-    rows: pd.DataFrame      # every live batch's rollup rows, `rank` = the batch's place in order
-    together: set[str]      # batches rolled up together on read (facts across batches)
-    _views: dict = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Summed rollups of some batches, split by cube, ready to filter."""
+    cells: pd.DataFrame
+    stocks: pd.DataFrame
+    places: pd.DataFrame
+    docs: pd.DataFrame
+    _cells: list = field(default_factory=list)   # docs: each row's cells, as (status, district)
 
     @classmethod
-    def of(cls, rows: pd.DataFrame, batch_ids: list[str], together=()) -> "Cubes":
-        rows = rows.copy()
-        for k in KEYS:
-            if not isinstance(rows[k].dtype, pd.CategoricalDtype):
-                rows[k] = rows[k].astype("object").astype("category")
-        rank = {b: i for i, b in enumerate(batch_ids)}
-        rows["rank"] = rows["batch_id"].astype("object").map(rank).to_numpy(dtype="int64")
-        for m in MEASURES:
-            rows[m] = rows[m].to_numpy(dtype=float, na_value=np.nan)
-        return cls(rows=rows, together=set(together))
-
-    def answers(self, filters) -> bool:
-        """Whether the rollups give this view exactly (loaders/rollups.py says which filters)."""
-        active = set(filters.active())
-        if not active <= set(ANSWERED):
-            return False
-        # batches whose facts reach into other batches are only whole when all of them are in
-        chosen = set(filters.batch)
-        return not (chosen & self.together and not self.together <= chosen)
-
-    def present(self, column: str) -> set:
-        """The values a claims column takes in the store (for the filters' options)."""
-        cube = "docs" if column == "doc" else "places" if column in ("street", "community") \
-            else "cells"
-        part = self.rows.loc[(self.rows["cube"] == cube).to_numpy(), column]
-        return set(part.dropna().astype("object").unique())
-
-    def view(self, batch: tuple[str, ...] = ()) -> View:
-        key = tuple(sorted(batch))
-        with self._lock:
-            if key not in self._views:
-                rows = self.rows
-                if batch:
-                    rows = rows[rows["batch_id"].isin(batch).to_numpy()]
-                self._views[key] = _collapse(rows)
-            return self._views[key]
-
-
-def _part(rows: pd.DataFrame, cube: str) -> pd.DataFrame:
-    return rows[(rows["cube"] == cube).to_numpy()]
-
-
-def _collapse(rows: pd.DataFrame) -> View:
-    keys = list(GRAINS["cells"])
-    cells = _part(rows, "cells").groupby(keys, observed=True, dropna=False, sort=False).agg(
-        mentions=("mentions", "sum"), facts=("facts", "sum"), value=("value", "sum"),
-        low=("low", "min"), high=("high", "max"), **{q: (q, "sum") for q in FLAGS}).reset_index()
-    stocks = _part(rows, "stocks")
-    # rule 4 per place: the latest year, then the largest figure, a tie to the last mention in
-    # store order (batch, then row): ui.groups.last_per_group over the claims
-    period = stocks["period"].cat.codes.to_numpy()
-    cats = np.array([str(c) for c in stocks["period"].cat.categories], dtype=object)
-    rank = np.r_[np.argsort(np.argsort(cats)) if len(cats) else np.zeros(0, "int64"), -1][period]
-    place = ["status", "indicator", "unit", "district", "street", "community"]
-    order = stocks.assign(_year=rank).sort_values(["_year", "value", "rank", "order"],
-                                                  kind="stable")
-    chosen = order.drop_duplicates(place, keep="last")[[*place, "value", "qualifier"]]
-    places = _part(rows, "places")[list(GRAINS["places"])].drop_duplicates()
-    docs = _part(rows, "docs")[list(GRAINS["docs"])].drop_duplicates()
-    return View(cells=cells, stocks=chosen.reset_index(drop=True),
-                places=places.reset_index(drop=True), docs=docs.reset_index(drop=True))
+    def of(cls, rows: pd.DataFrame) -> "View":
+        part = {}
+        for cube in ("cells", "stocks", "places", "docs"):
+            frame = rows[(rows["cube"] == cube).to_numpy()].reset_index(drop=True)
+            part[cube] = frame.astype({k: "object" for k in KEYS}).replace({np.nan: None}) \
+                if cube == "docs" else frame
+        for cube in ("cells", "stocks", "places"):
+            frame = part[cube]
+            for k in KEYS:
+                if k in frame and not isinstance(frame[k].dtype, pd.CategoricalDtype):
+                    frame[k] = frame[k].astype("object").where(frame[k].notna(), None) \
+                        .astype("category")
+            for m in ("mentions", "facts", "value", "low", "high", *FLAGS):
+                frame[m] = _num(frame, m)
+        spans = [[tuple(x.split("|", 1)) for x in str(c).split(";")] for c in part["docs"]["cells"]]
+        return cls(**part, _cells=spans)
 
 
 def _keep(frame: pd.DataFrame, filters) -> pd.DataFrame:
@@ -157,11 +266,12 @@ def _keep(frame: pd.DataFrame, filters) -> pd.DataFrame:
 
 @dataclass
 class Scoped:
-    """The rollups a view's filters keep (filters the rollups answer only)."""
+    """What a view's filters keep of the summed rollups (filters the rollups answer only)."""
     cells: pd.DataFrame
     stocks: pd.DataFrame
     places: pd.DataFrame
-    docs: pd.DataFrame
+    docs: set                  # documents cited by name that the filters keep
+    doc_count: int             # documents counted without their names that the filters keep
 
     @property
     def facts(self) -> int:
@@ -172,19 +282,73 @@ class Scoped:
         return int(self.cells["mentions"].sum())
 
 
-def scoped(cubes: Cubes, filters) -> Scoped:
-    v = cubes.view(filters.batch)
-    return Scoped(*(_keep(f, filters) for f in (v.cells, v.stocks, v.places, v.docs)))
+@dataclass
+class Cubes:
+    combined: View                  # every live batch
+    batch_ids: list[str]
+    together: set[str]              # batches rolled up together (facts across batches)
+    _batch_rows: Callable[[list[str]], pd.DataFrame] | None = field(default=None, repr=False)
+    _views: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def answers(self, filters) -> bool:
+        """Whether the rollups give this view exactly (loaders/rollups.py says which filters)."""
+        if not set(filters.active()) <= set(ANSWERED):
+            return False
+        # batches whose facts reach into other batches are only whole when all of them are in
+        chosen = set(filters.batch)
+        return not (chosen & self.together and not self.together <= chosen)
+
+    def present(self, column: str) -> set:
+        """The values a claims column takes in the store (the filters' options)."""
+        cube = self.combined.places if column in ("street", "community") else self.combined.cells
+        if column == "batch_id":
+            return set(self.batch_ids)
+        if column == "doc":   # by name only those the communities and initiatives cite; the
+            # others are in the documents table (every import lists its documents there)
+            return set(self.combined.docs["doc"].dropna())
+        return set(cube[column].dropna().astype("object").unique())
+
+    def view(self, batch: tuple[str, ...] = ()) -> View:
+        if not batch:
+            return self.combined
+        chosen = [b for b in self.batch_ids if b in set(batch)]
+        with self._lock:
+            if tuple(chosen) not in self._views:
+                self._views[tuple(chosen)] = View.of(collapse(self._batch_rows(chosen), chosen))
+            return self._views[tuple(chosen)]
+
+    def scoped(self, filters) -> Scoped:
+        v = self.view(filters.batch)
+        status, district = set(filters.status), set(filters.district)
+        keep = [any((not status or s in status) and (not district or d in district)
+                    for s, d in cells) for cells in v._cells]
+        docs = v.docs[np.array(keep, dtype=bool)] if len(v.docs) else v.docs
+        named = docs["doc"].notna().to_numpy()
+        return Scoped(cells=_keep(v.cells, filters), stocks=_keep(v.stocks, filters),
+                      places=_keep(v.places, filters), docs=set(docs.loc[named, "doc"]),
+                      doc_count=int(docs.loc[~named, "mentions"].sum()))
+
+
+def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cubes:
+    """Cubes of claims already in memory (in store order), facts taken across all of them;
+    `others`: the same batches' communities, initiatives and documents tables."""
+    cited = {d for t in others[:2] for d in t["doc"].dropna()} if others else set()
+    rows = rollup_rows(claims[list(SOURCE_COLUMNS)], cited)
+    docs = pd.concat([t[["doc", "batch_id"]].astype("object") for t in (claims, *others)]) \
+        .drop_duplicates()
+    together = set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
+    return Cubes(combined=View.of(collapse(rows, batch_ids)), batch_ids=batch_ids,
+                 together=together,
+                 _batch_rows=lambda chosen: rows[rows["batch_id"].isin(chosen).to_numpy()])
+
+
+# ---- the overview's figures -------------------------------------------------------------------
 
 def _objects(frame: pd.DataFrame, cols) -> dict:
     """Columns as object Series with None for null, as ui.groups.reduce gives them."""
     return {c: pd.Series(frame[c].astype("object").where(frame[c].notna(), None).to_numpy(),
                          dtype=object) for c in cols}
-
-
-def _qualifiers(frame: pd.DataFrame) -> list[str]:
-    return [qualifier_of(*t) for t in zip(*(frame[q] for q in FLAGS))]
 
 
 def totals(s: Scoped) -> pd.DataFrame:
@@ -193,32 +357,34 @@ def totals(s: Scoped) -> pd.DataFrame:
     cells = s.cells[s.cells["facts"].to_numpy() > 0]
     if cells.empty:
         return pd.DataFrame(columns=TOTAL_COLUMNS)
-    g = cells.groupby(keys, observed=True, dropna=False, sort=False).agg(
-        facts=("facts", "sum"), value=("value", "sum"), low=("low", "min"), high=("high", "max"),
-        **{q: (q, "sum") for q in FLAGS}).reset_index()
-    out = pd.DataFrame(_objects(g, keys))
+    out, group, n = _grouped(cells, keys)
+    sums = {m: np.bincount(group, weights=np.nan_to_num(_num(cells, m)), minlength=n)
+            for m in ("facts", "value", *FLAGS)}
+    low, high = np.full(n, np.nan), np.full(n, np.nan)
+    np.fmin.at(low, group, _num(cells, "low"))
+    np.fmax.at(high, group, _num(cells, "high"))
     out["rule"] = [aggregation_of(i, p) for i, p in zip(out["indicator"], out["per"])]
     spread = out["rule"].isin(SPREAD).to_numpy()
-    out["value"] = np.where(spread, g["high"], g["value"])
-    out["low"] = np.where(spread, g["low"], out["value"])
-    out["qualifier"] = _qualifiers(g)
-    out["facts"] = g["facts"].to_numpy(dtype="int64")
+    out["value"] = np.where(spread, high, sums["value"])
+    out["low"] = np.where(spread, low, out["value"])
+    out["qualifier"] = [qualifier_of(*t) for t in zip(*(sums[q] for q in FLAGS))]
+    out["facts"] = sums["facts"].astype("int64")
     out["counted"] = np.where(spread, 0, out["facts"])
     st = s.stocks
     if len(st):
-        q = st.assign(**{f: (st["qualifier"] == f).to_numpy().astype("int64") for f in FLAGS})
-        picked = q.groupby(["status", "indicator", "unit"], observed=True).agg(
-            value=("value", "sum"), counted=("value", "size"),
-            **{f: (f, "sum") for f in FLAGS}).reset_index()
-        found = {(a, b, c): (v, qualifier_of(x, y, z), n) for a, b, c, v, n, x, y, z in zip(
-            *(picked[k].astype("object") for k in ("status", "indicator", "unit")),
-            picked["value"], picked["counted"], *(picked[f] for f in FLAGS))}
-        hit = [found.get((a, b, c)) if r == "stock" else None for a, b, c, r in
-               zip(out["status"], out["indicator"], out["unit"], out["rule"])]
+        picked, group, n = _grouped(st, ["status", "indicator", "unit"])
+        q = st["qualifier"].astype("object").to_numpy()
+        flags = [np.bincount(group, weights=(q == f), minlength=n) for f in FLAGS]
+        found = {k: (v, qualifier_of(*fl), int(c)) for k, v, c, *fl in zip(
+            zip(picked["status"], picked["indicator"], picked["unit"]),
+            np.bincount(group, weights=_num(st, "value"), minlength=n),
+            np.bincount(group, minlength=n), *flags)}
+        hit = [found.get(k) if r == "stock" else None for k, r in
+               zip(zip(out["status"], out["indicator"], out["unit"]), out["rule"])]
         out["value"] = [h[0] if h else v for h, v in zip(hit, out["value"])]
         out["qualifier"] = [h[1] if h else v for h, v in zip(hit, out["qualifier"])]
-        out["counted"] = [int(h[2]) if h else v for h, v in zip(hit, out["counted"])]
-        out["low"] = np.where(out["rule"].isin(SPREAD).to_numpy(), out["low"], out["value"])
+        out["counted"] = [h[2] if h else v for h, v in zip(hit, out["counted"])]
+        out["low"] = np.where(spread, out["low"], out["value"])
     out = out[out["rule"].isin((*ADDITIVE, *SPREAD)).to_numpy()]
     return order_indicators(out)[TOTAL_COLUMNS]
 
@@ -229,15 +395,14 @@ def count_facts(s: Scoped, by: list[str]) -> pd.DataFrame:
                     & s.cells[by].notna().all(axis=1).to_numpy()]
     if cells.empty:
         return pd.DataFrame(columns=[*by, "facts"])
-    g = cells.groupby(by, observed=True, sort=True)["facts"].sum().reset_index()
-    out = pd.DataFrame(_objects(g, by))
-    out["facts"] = g["facts"].to_numpy(dtype="int64")
+    out, group, n = _grouped(cells, by)
+    out["facts"] = np.bincount(group, weights=_num(cells, "facts"), minlength=n).astype("int64")
     return out
 
 
 def district_programme(s: Scoped, indicator: str | None) -> pd.DataFrame:
-    """ui.aggregate.district_programme_matrix of the scope's facts (not for a stock indicator:
-    see `answers_heat`)."""
+    """ui.aggregate.district_programme_matrix of the scope's facts (for a stock indicator see
+    `answers_heat`)."""
     if indicator is None:
         counts = count_facts(s, ["district", "programme"])
         if counts.empty:
@@ -247,14 +412,13 @@ def district_programme(s: Scoped, indicator: str | None) -> pd.DataFrame:
     c = s.cells
     part = c[(c["indicator"] == indicator).to_numpy() & (c["status"] == "achieved").to_numpy()
              & c["district"].notna().to_numpy() & (c["facts"].to_numpy() > 0)]
-    if part.empty:
-        return pd.DataFrame()
-    part = part[[aggregation_of(indicator, p) in ADDITIVE
-                 for p in part["per"].astype("object").where(part["per"].notna(), None)]]
+    part = part[np.array([aggregation_of(indicator, p) in ADDITIVE for p in
+                          part["per"].astype("object").where(part["per"].notna(), None)],
+                         dtype=bool)]
     if part.empty:
         return pd.DataFrame()
     frame = pd.DataFrame(_objects(part, ["district", "programme"]))
-    frame["value"] = part["value"].to_numpy()
+    frame["value"] = _num(part, "value")
     return frame.pivot_table(index="district", columns="programme", values="value",
                              aggfunc="sum").fillna(0)
 
@@ -267,22 +431,7 @@ def answers_heat(indicator: str | None) -> bool:
 
 def place_table(s: Scoped) -> pd.DataFrame:
     """Distinct (district, street, community) of the scope's facts."""
-    return pd.DataFrame(_objects(s.places.drop_duplicates(["district", "street", "community"]),
-                                 ["district", "street", "community"]))
+    cols = ["district", "street", "community"]
+    return pd.DataFrame(_objects(s.places, cols)).drop_duplicates().reset_index(drop=True)
 
 
-def doc_set(s: Scoped) -> set:
-    return set(s.docs["doc"].dropna().astype("object").unique())
-
-
-def shared_batches(rows: pd.DataFrame) -> set[str]:
-    """Batches whose claims share a document with another batch's (a fact may be in both)."""
-    docs = rows.loc[(rows["cube"] == "docs").to_numpy(), ["batch_id", "doc"]].astype("object") \
-        .drop_duplicates()
-    return set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
-
-
-def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str]) -> Cubes:
-    """Cubes of claims already in memory (in store order), facts taken across all of them."""
-    rows = rollup_rows(claims[list(SOURCE_COLUMNS)])
-    return Cubes.of(rows, batch_ids, shared_batches(rows))

@@ -22,7 +22,7 @@ from loaders.schema import TABLES, SchemaError, arrow_schema, conform, empty_fra
 from loaders.store import list_batches, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
-from .cubes import Cubes, cubes_of_claims, read_rollups
+from .cubes import Cubes, cubes_of_claims, load_cubes
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
@@ -89,8 +89,7 @@ class Dataset:
                 if self._numbers is not None:
                     self._places = _places(self._numbers, self.communities, self.initiatives)
                 else:
-                    found = self.cubes.rows
-                    found = found.loc[(found["cube"] == "places").to_numpy(), list(PLACE)]
+                    found = self.cubes.combined.places[list(PLACE)]
                     self._places = _places(found.astype("object").where(found.notna(), None),
                                            self.communities, self.initiatives)
             return self._places
@@ -107,7 +106,8 @@ class Dataset:
 
     @property
     def empty(self) -> bool:
-        claims = self.numbers.empty if self._numbers is not None else not len(self.cubes.rows)
+        claims = self.numbers.empty if self._numbers is not None \
+            else not self.cubes.combined.cells["mentions"].sum()
         return claims and self.communities.empty and self.initiatives.empty
 
     @property
@@ -190,7 +190,8 @@ def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
     order = list(dict.fromkeys([*(batches["batch_id"] if "batch_id" in batches else []),
                                 *claims["batch_id"].astype("object")]))
     return _assemble(communities, initiatives, documents, batches, _numbers=numbers,
-                     _claims=full, _load_cubes=lambda: cubes_of_claims(claims, order))
+                     _claims=full, _load_cubes=lambda: cubes_of_claims(
+                         claims, order, (communities, initiatives, documents)))
 
 
 # ---- reading the store ------------------------------------------------------------------------
@@ -296,10 +297,7 @@ def load_dataset(root=None) -> Dataset:
             raise SchemaError(f"claims: null values in {nulls}")
         return text
 
-    def load_cubes() -> Cubes:
-        rows, together = read_rollups(root, ids, replaced)
-        return Cubes.of(rows, ids, together)
-
     small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
     return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
-                     _load_numbers=load_numbers, _load_text=load_text, _load_cubes=load_cubes)
+                     _load_numbers=load_numbers, _load_text=load_text,
+                     _load_cubes=lambda: load_cubes(root, batches, replaced))

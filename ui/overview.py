@@ -33,7 +33,7 @@ def build_overview(ds: Dataset, filters: Filters, heat: str | None = None) -> Ov
 
 
 def overview_from_rollups(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
-    s = cubes.scoped(ds.cubes, filters)
+    s = ds.cubes.scoped(filters)
     claim_only = any(getattr(filters, n) for n in CLAIM_ONLY)
     scope = Scope(filters=filters, claims=None, facts=None,
                   initiatives=apply_filters(ds.initiatives, filters),
@@ -44,7 +44,7 @@ def overview_from_rollups(ds: Dataset, filters: Filters, heat: str | None = None
         "by_district": cubes.count_facts(s, ["district", "status"]),
         "matrix": cubes.district_programme(s, heat),
         "by_programme": cubes.count_facts(s, ["programme", "status"]),
-    }, heat, (s.facts, s.mentions, cubes.doc_set(s)))
+    }, heat, (s.facts, s.mentions, s.docs, s.doc_count))
 
 
 def overview_from_claims(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:

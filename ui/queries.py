@@ -203,17 +203,18 @@ class ScopeCounts:
 
 
 def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
-                 rolled: tuple[int, int, set] | None = None) -> ScopeCounts:
-    """`rolled`: (facts, mentions, documents) of the kept claims, from the rollups."""
-    facts, mentions, docs = rolled if rolled is not None else \
-        (len(scope.facts), len(scope.claims), _present(scope.claims["doc"]))
+                 rolled: tuple[int, int, set, int] | None = None) -> ScopeCounts:
+    """`rolled`: from the rollups, the kept claims' facts, mentions, documents that the
+    communities or initiatives tables may cite too, and the number of the other documents."""
+    facts, mentions, docs, unnamed = rolled if rolled is not None else \
+        (len(scope.facts), len(scope.claims), _present(scope.claims["doc"]), 0)
     docs = docs | _present(scope.initiatives["doc"])
     if scope.communities is not None:
         docs |= set(scope.communities["doc"].dropna())
     communities = communities_in_scope(scope) if communities is None else communities
     return ScopeCounts(
         communities=len(communities), facts=facts, mentions=mentions,
-        sources=len(docs),
+        sources=len(docs) + unnamed,
         initiatives=len(scope.initiatives[["name", "community"]].astype("object").drop_duplicates()),
     )
 
