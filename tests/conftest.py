@@ -14,3 +14,11 @@ def seeds_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} 不存在：种子文章只在 ../shared 旁边时可用")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _folder_store_unless_asked(monkeypatch):
+    """Tests choose their store explicitly: a database setting of the machine running them
+    (environment or a secrets.toml) must not send them to a real database."""
+    monkeypatch.delenv("DASHBOARD_DATABASE_URL", raising=False)
+    monkeypatch.setattr("loaders.store.secrets_files", lambda: [])

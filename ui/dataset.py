@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from loaders.indicators import add_indicators
-from loaders.schema import TABLES, SchemaError, arrow_schema, conform, empty_frame
-from loaders.store import list_batches, store_root, superseded
+from loaders.schema import TABLES, SchemaError, conform, empty_frame
+from loaders.store import list_batches, read_table, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
 from .cubes import Cubes, cubes_of_claims, load_cubes
@@ -196,54 +193,15 @@ def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
 
 # ---- reading the store ------------------------------------------------------------------------
 
-def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
-    """A batch's table, also when the batch was undone after the read began: undo moves the
-    folder whole to undone/, so what this dataset already holds of it stays readable there and
-    the lazily read text columns still line up with the numbers read before."""
-    for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
-        path = folder / f"{table}.parquet"
-        try:
-            have = set(pq.read_schema(path).names)
-            if table == "claims" and "indicator" not in have:
-                # a batch of a version before indicators: read whole, indicators added on read
-                frame = add_indicators(pq.read_table(path).to_pandas())
-                keep = [n for n in names if n in frame.columns]
-                part = pa.Table.from_pandas(frame[keep], preserve_index=False)
-                part = part.cast(pa.schema([arrow_schema(table).field(n) for n in keep]))
-                for n in keep:   # the coded columns as the other batches give them
-                    if n in dictionary:
-                        part = part.set_column(part.schema.get_field_index(n), n,
-                                               part.column(n).dictionary_encode())
-                have = set(keep)
-            else:
-                part = pq.read_table(path, columns=[n for n in names if n in have],
-                                     read_dictionary=[c for c in dictionary if c in names and c in have])
-        except FileNotFoundError:
-            continue
-        # A batch written before a column was added (loaders.schema `added`) reads it as null.
-        types = {c.name: c.type for c in TABLES[table]}
-        for name in names:
-            if name not in have:
-                part = part.append_column(name, pa.nulls(part.num_rows, types[name]))
-        return part.select(list(names))
-    return None   # a batch written without this table: it has no such rows
-
-
-def _read(root: Path, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
+def _read(root, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
     """One table's `columns` from the given batches, in that order, as one DataFrame; the coded
-    `dictionary` columns arrive as categoricals without a pass over the strings."""
+    `dictionary` columns arrive as categoricals without a pass over the strings. A batch undone
+    after the read began is still read (loaders.store.read_table), so the lazily read text
+    columns line up with the numbers read before."""
     names = [c.name for c in TABLES[table]] if columns is None else list(columns)
-    parts = []
-    for b in batch_ids:
-        part = _read_part(root, b, table, names, dictionary)
-        if part is not None:
-            parts.append(part)
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
+    arrow = read_table(table, names, batch_ids=batch_ids, root=root, dictionary=dictionary)
+    if not arrow.num_rows:
         return empty_frame(table)[names]
-    arrow = pa.concat_tables(parts, promote_options="permissive")
-    if dictionary:
-        arrow = arrow.unify_dictionaries()
     # nullable integers stay integers (offsets), as loaders.schema declares them
     return arrow.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
@@ -269,7 +227,7 @@ def _check_codes(numbers: pd.DataFrame) -> None:
 
 
 def load_dataset(root=None) -> Dataset:
-    """The store at `root` (default: $DASHBOARD_DATA_DIR or data/): its small tables at once,
+    """The store at `root` (default: loaders.store.store_root()): its small tables at once,
     the rollups and the claims when first used."""
     root = store_root(root)
     batches = list_batches(root)

@@ -20,7 +20,7 @@ def _dataset(root: str, signature: tuple) -> Dataset:
 def _swept(root: str) -> list[str]:
     """Once per process and store: the temporary folders of commits killed before it started
     (their process is gone) go at once, so they never count against the disk for long."""
-    return clean_stale(root) if store_root(root).is_dir() else []
+    return clean_stale(root)
 
 
 def current_dataset() -> Dataset:
