@@ -24,8 +24,7 @@ Why this grain, and why the figures stay exactly those of ui.aggregate (rules 1â
 * The overview counts communities and sources (distinct places and documents). `places` lists
   the places that occur per status. Documents grow with the claims, so `docs` counts them per
   set of (status, district) cells their claims fall in (a filter keeps a document when it keeps
-  one of its cells), and names only the documents the batch's communities or initiatives
-  tables also cite, whose union with those tables' documents must be exact.
+  one of its cells), and names only those of `cited_documents`.
 """
 from __future__ import annotations
 
@@ -157,3 +156,22 @@ def rollup_rows(claims: pd.DataFrame, cited=()) -> pd.DataFrame:
         if col.name not in out:
             out[col.name] = None
     return out[[col.name for col in TABLES["rollups"]]]
+
+
+def with_rollups(batch_id: str, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A batch's tables with its rollup added (loaders.store.commit_batch calls this)."""
+    claims = tables.get("claims")
+    if claims is None or "rollups" in tables:
+        return tables
+    frame = claims[[c for c in SOURCE_COLUMNS if c != "batch_id"]].assign(batch_id=batch_id)
+    return {**tables, "rollups": rollup_rows(frame, cited_documents(tables))}
+
+
+def cited_documents(tables: dict[str, pd.DataFrame]) -> set:
+    """The documents a batch's rollup names one by one: those its communities or initiatives
+    cite (a source count unites them with the claims'), and claims' documents its documents
+    table does not list (so a document in two batches is always found by name)."""
+    def docs(name):
+        frame = tables.get(name)
+        return set(frame["doc"].dropna()) if frame is not None and len(frame) else set()
+    return docs("communities") | docs("initiatives") | (docs("claims") - docs("documents"))

@@ -118,6 +118,9 @@ def test_store_rollups_made_at_commit_and_on_read(tmp_path, seed):
             _same(overview_from_claims(reference, filters, heat),
                   overview_from_rollups(ds, filters, heat))
     assert ds._numbers is None      # the rollups answered without reading the claims
+    again = load_dataset(tmp_path)  # a fresh process: the sums kept beside the store
+    assert (tmp_path / "rollups-cache").is_dir() and again.cubes.together == ds.cubes.together
+    _same(overview_from_rollups(ds, Filters()), overview_from_rollups(again, Filters()))
 
 
 def test_filters_the_rollups_cannot_answer_use_the_claims():

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from loaders.indicators import aggregation_of
-from loaders.rollups import FLAGS, GRAINS, SOURCE_COLUMNS, cell_name, rollup_rows
+from loaders.rollups import FLAGS, GRAINS, SOURCE_COLUMNS, cited_documents, rollup_rows
 from loaders.schema import TABLES, arrow_schema, conform
 
 from .aggregate import ADDITIVE, SPREAD, TOTAL_COLUMNS, order_indicators
@@ -46,7 +46,7 @@ def _table(rows) -> pd.DataFrame:
 
 def _claims(root, batch_ids: list[str], replaced: set[str]) -> tuple[pd.DataFrame, set]:
     """The claims (rollup columns) of some batches without the replaced ones, and the documents
-    their communities and initiatives tables cite."""
+    to name in their rollup (loaders.rollups.cited_documents)."""
     from loaders.store import read_table
 
     cols = [*SOURCE_COLUMNS, "claim_id"] if replaced else list(SOURCE_COLUMNS)
@@ -54,11 +54,9 @@ def _claims(root, batch_ids: list[str], replaced: set[str]) -> tuple[pd.DataFram
         c for c in cols if c not in ("value", "evidence_start", "claim_id")]))
     if replaced:
         frame = frame[~frame["claim_id"].isin(replaced).to_numpy()].drop(columns="claim_id")
-    cited = set()
-    for t in ("communities", "initiatives"):
-        cited |= set(read_table(t, ["doc"], batch_ids=batch_ids, root=root).column("doc")
-                     .to_pylist())
-    return frame.reset_index(drop=True), cited
+    tables = {t: read_table(t, ["doc"], batch_ids=batch_ids, root=root).to_pandas()
+              for t in ("communities", "initiatives", "documents")}
+    return frame.reset_index(drop=True), cited_documents({"claims": frame, **tables})
 
 
 def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
@@ -74,48 +72,44 @@ def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
     return pd.concat([p for p in parts if len(p)] or [stored], ignore_index=True)
 
 
-def shared_batches(rows: pd.DataFrame) -> set[str]:
-    """Batches whose claims, communities or initiatives share a document with another batch's
-    (a fact, or a source, may be in both)."""
-    docs = rows.loc[(rows["cube"] == "docs").to_numpy() & rows["doc"].notna().to_numpy(),
-                    ["batch_id", "doc"]].astype("object").drop_duplicates()
-    return set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
-
-
-def _documents_shared(root, batch_ids) -> set[str]:
-    """Batches holding a document (by name) another live batch holds too."""
-    from loaders.store import read_table
-
-    docs = read_table("documents", ["doc", "batch_id"], batch_ids=batch_ids, root=root) \
-        .to_pandas().drop_duplicates()
-    return set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
+def shared_batches(pairs: pd.DataFrame) -> set[str]:
+    """Of (doc, batch_id) pairs, the batches holding a document another batch holds too."""
+    pairs = pairs[["doc", "batch_id"]].astype("object").dropna().drop_duplicates()
+    return set(pairs.loc[pairs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
 
 
 def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
     """The cubes of the live `batches` of the store at `root` (loaders.store)."""
+    from loaders.store import read_table
+
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
-    together = _documents_shared(root, ids)
-    if replaced:
-        from loaders.store import read_table
-        hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
-                         filters=[("claim_id", "in", sorted(replaced))])
-        together |= set(hit.column("batch_id").to_pylist())
-    order = [b for b in ids if b in together]
-    joint = rollup_rows(*_claims(root, order, replaced)) if order else None
+    path = _cache_path(root, ids, replaced)
+    combined, together = _read_cache(path)
+    if combined is None:
+        rows = read_batch_rollups(root, ids)
+        # a document in two batches: its facts and its source may be in both
+        docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
+        together = shared_batches(pd.concat([docs, rows[(rows["cube"] == "docs").to_numpy()]]))
+        if replaced:
+            hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
+                             filters=[("claim_id", "in", sorted(replaced))])
+            together |= set(hit.column("batch_id").to_pylist())
+        if together:
+            joint = rollup_rows(*_claims(root, [b for b in ids if b in together], replaced))
+            rows = pd.concat([rows[~rows["batch_id"].isin(together).to_numpy()], joint],
+                             ignore_index=True)
+        combined = collapse(rows, ids)
+        _write_cache(path, combined, together)
 
     def batch_rows(chosen: list[str]) -> pd.DataFrame:
         rest = [b for b in chosen if b not in together]
         parts = [read_batch_rollups(root, rest)] if rest else []
-        if joint is not None and together & set(chosen):
-            parts.append(joint)
+        joint = [b for b in chosen if b in together]
+        if joint:   # Cubes.answers: all of them or none
+            parts.append(rollup_rows(*_claims(root, joint, replaced)))
         return pd.concat(parts, ignore_index=True) if parts else rollup_rows(pd.DataFrame())
 
-    path = _cache_path(root, ids, replaced)
-    combined = _read_cache(path)
-    if combined is None:
-        combined = collapse(batch_rows(ids), ids)
-        _write_cache(path, combined)
-    return Cubes(combined=View.of(combined), batch_ids=ids, together=together,
+    return Cubes(combined=View.of(combined), batch_ids=ids, together=set(together),
                  _batch_rows=batch_rows)
 
 
@@ -129,17 +123,19 @@ def _cache_path(root, ids, replaced) -> Path | None:
     return folder / CACHE / f"{key}.parquet"
 
 
-def _read_cache(path: Path | None) -> pd.DataFrame | None:
+def _read_cache(path: Path | None) -> tuple[pd.DataFrame | None, set]:
     import pyarrow.parquet as pq
     if path is None:
-        return None
+        return None, set()
     try:
-        return _table(pq.read_table(path))
-    except (FileNotFoundError, OSError, pa.ArrowInvalid):
-        return None
+        table = pq.read_table(path, read_dictionary=list(KEYS))
+        together = json.loads((table.schema.metadata or {})[b"together"])
+        return _table(table), set(together)
+    except (FileNotFoundError, OSError, KeyError, ValueError, pa.ArrowInvalid):
+        return None, set()
 
 
-def _write_cache(path: Path | None, rows: pd.DataFrame) -> None:
+def _write_cache(path: Path | None, rows: pd.DataFrame, together: set) -> None:
     """Atomically; the store's older sums go (a cache: any failure only costs a later sum)."""
     import pyarrow.parquet as pq
     if path is None:
@@ -147,8 +143,10 @@ def _write_cache(path: Path | None, rows: pd.DataFrame) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        pq.write_table(pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
-                                            preserve_index=False), tmp, compression="zstd")
+        table = pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
+                                     preserve_index=False)
+        table = table.replace_schema_metadata({"together": json.dumps(sorted(together))})
+        pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
         for old in path.parent.glob("*.parquet"):
             if old != path:
@@ -227,59 +225,108 @@ def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
 
 # ---- views ------------------------------------------------------------------------------------
 
+class Cube:
+    """One cube's rows as integer codes per key column and float measures: the overview filters
+    and groups arrays of a few thousand rows, never DataFrame columns."""
+
+    def __init__(self, frame: pd.DataFrame, keys, measures, extra=()):
+        self.n = len(frame)
+        self.codes, self.cats = {}, {}
+        for k in keys:
+            s = frame[k]
+            if not isinstance(s.dtype, pd.CategoricalDtype):
+                s = s.astype("object").where(s.notna(), None).astype("category")
+            self.codes[k] = s.cat.codes.to_numpy().astype("int64")
+            self.cats[k] = np.asarray(s.cat.categories, dtype=object)
+        self.m = {m: _num(frame, m) for m in measures}
+        self.extra = {e: frame[e].astype("object").where(frame[e].notna(), None).to_numpy()
+                      for e in extra}
+
+    def rows(self, filters) -> np.ndarray:
+        """Positions of the rows the district and status filters keep."""
+        mask = np.ones(self.n, dtype=bool)
+        for name in ("district", "status"):
+            values = getattr(filters, name)
+            if values and name in self.codes:
+                wanted = np.flatnonzero(np.isin(self.cats[name], list(values)))
+                mask &= np.isin(self.codes[name], wanted)
+        return np.flatnonzero(mask)
+
+    def group(self, by, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
+        """(the key columns of each group, as ui.groups.reduce gives them; the group of each of
+        `rows`; the number of groups)."""
+        key = np.zeros(len(rows), dtype="int64")
+        for k in by:
+            key = key * (len(self.cats[k]) + 1) + self.codes[k][rows] + 1
+        uniq, inverse = np.unique(key, return_inverse=True)
+        out, rest = {}, uniq
+        for k in reversed(by):
+            radix = len(self.cats[k]) + 1
+            code = rest % radix - 1
+            rest = rest // radix
+            col = np.full(len(code), None, dtype=object)
+            col[code >= 0] = self.cats[k][code[code >= 0]]
+            out[k] = pd.Series(col, dtype=object)
+        return pd.DataFrame({k: out[k] for k in by}), inverse.reshape(-1), len(uniq)
+
+    def sum(self, m: str, rows, group, n) -> np.ndarray:
+        return np.bincount(group, weights=np.nan_to_num(self.m[m][rows]), minlength=n)
+
+    def notnull(self, col: str, rows) -> np.ndarray:
+        return rows[self.codes[col][rows] >= 0]
+
+    def equals(self, col: str, value, rows) -> np.ndarray:
+        hit = np.flatnonzero(self.cats[col] == value)
+        return rows[np.isin(self.codes[col][rows], hit)]
+
+    def present(self, col: str, rows=None) -> set:
+        codes = self.codes[col] if rows is None else self.codes[col][rows]
+        return set(self.cats[col][np.unique(codes[codes >= 0])])
+
+
+MEASURES = ("mentions", "facts", "value", "low", "high", *FLAGS)
+
+
 @dataclass
 class View:
     """Summed rollups of some batches, split by cube, ready to filter."""
-    cells: pd.DataFrame
-    stocks: pd.DataFrame
-    places: pd.DataFrame
-    docs: pd.DataFrame
+    cells: Cube
+    stocks: Cube
+    places: Cube
+    docs: pd.DataFrame                           # doc (None: counted only), cells, mentions
     _cells: list = field(default_factory=list)   # docs: each row's cells, as (status, district)
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> "View":
-        part = {}
-        for cube in ("cells", "stocks", "places", "docs"):
-            frame = rows[(rows["cube"] == cube).to_numpy()].reset_index(drop=True)
-            part[cube] = frame.astype({k: "object" for k in KEYS}).replace({np.nan: None}) \
-                if cube == "docs" else frame
-        for cube in ("cells", "stocks", "places"):
-            frame = part[cube]
-            for k in KEYS:
-                if k in frame and not isinstance(frame[k].dtype, pd.CategoricalDtype):
-                    frame[k] = frame[k].astype("object").where(frame[k].notna(), None) \
-                        .astype("category")
-            for m in ("mentions", "facts", "value", "low", "high", *FLAGS):
-                frame[m] = _num(frame, m)
+        part = {cube: rows[(rows["cube"] == cube).to_numpy()].reset_index(drop=True)
+                for cube in ("cells", "stocks", "places", "docs")}
+        docs = pd.DataFrame({"doc": part["docs"]["doc"].astype("object")
+                             .where(part["docs"]["doc"].notna(), None).to_numpy(),
+                             "mentions": _num(part["docs"], "mentions")})
         spans = [[tuple(x.split("|", 1)) for x in str(c).split(";")] for c in part["docs"]["cells"]]
-        return cls(**part, _cells=spans)
-
-
-def _keep(frame: pd.DataFrame, filters) -> pd.DataFrame:
-    mask = np.ones(len(frame), dtype=bool)
-    for name in ("district", "status"):
-        values = getattr(filters, name)
-        if values:
-            mask &= frame[name].isin(values).to_numpy()
-    return frame[mask]
+        return cls(cells=Cube(part["cells"], GRAINS["cells"], MEASURES),
+                   stocks=Cube(part["stocks"], STOCK_PLACE, ("value",), ("qualifier",)),
+                   places=Cube(part["places"], GRAINS["places"], ()), docs=docs, _cells=spans)
 
 
 @dataclass
 class Scoped:
-    """What a view's filters keep of the summed rollups (filters the rollups answer only)."""
-    cells: pd.DataFrame
-    stocks: pd.DataFrame
-    places: pd.DataFrame
+    """What a view's filters keep of the summed rollups (filters the rollups answer only):
+    positions of the kept rows of each cube."""
+    view: View
+    cells: np.ndarray
+    stocks: np.ndarray
+    places: np.ndarray
     docs: set                  # documents cited by name that the filters keep
     doc_count: int             # documents counted without their names that the filters keep
 
     @property
     def facts(self) -> int:
-        return int(self.cells["facts"].sum())
+        return int(self.view.cells.m["facts"][self.cells].sum())
 
     @property
     def mentions(self) -> int:
-        return int(self.cells["mentions"].sum())
+        return int(self.view.cells.m["mentions"][self.cells].sum())
 
 
 @dataclass
@@ -301,13 +348,18 @@ class Cubes:
 
     def present(self, column: str) -> set:
         """The values a claims column takes in the store (the filters' options)."""
-        cube = self.combined.places if column in ("street", "community") else self.combined.cells
         if column == "batch_id":
             return set(self.batch_ids)
         if column == "doc":   # by name only those the communities and initiatives cite; the
             # others are in the documents table (every import lists its documents there)
             return set(self.combined.docs["doc"].dropna())
-        return set(cube[column].dropna().astype("object").unique())
+        cube = self.combined.places if column in ("street", "community") else self.combined.cells
+        return cube.present(column)
+
+    def place_table(self) -> pd.DataFrame:
+        """Every (district, street, community) the claims name."""
+        places = self.combined.places
+        return places.group(["district", "street", "community"], np.arange(places.n))[0]
 
     def view(self, batch: tuple[str, ...] = ()) -> View:
         if not batch:
@@ -321,23 +373,21 @@ class Cubes:
     def scoped(self, filters) -> Scoped:
         v = self.view(filters.batch)
         status, district = set(filters.status), set(filters.district)
-        keep = [any((not status or s in status) and (not district or d in district)
-                    for s, d in cells) for cells in v._cells]
-        docs = v.docs[np.array(keep, dtype=bool)] if len(v.docs) else v.docs
+        keep = np.array([any((not status or s in status) and (not district or d in district)
+                             for s, d in cells) for cells in v._cells], dtype=bool)
+        docs = v.docs[keep] if len(v.docs) else v.docs
         named = docs["doc"].notna().to_numpy()
-        return Scoped(cells=_keep(v.cells, filters), stocks=_keep(v.stocks, filters),
-                      places=_keep(v.places, filters), docs=set(docs.loc[named, "doc"]),
+        return Scoped(view=v, cells=v.cells.rows(filters), stocks=v.stocks.rows(filters),
+                      places=v.places.rows(filters), docs=set(docs.loc[named, "doc"]),
                       doc_count=int(docs.loc[~named, "mentions"].sum()))
 
 
 def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cubes:
     """Cubes of claims already in memory (in store order), facts taken across all of them;
     `others`: the same batches' communities, initiatives and documents tables."""
-    cited = {d for t in others[:2] for d in t["doc"].dropna()} if others else set()
-    rows = rollup_rows(claims[list(SOURCE_COLUMNS)], cited)
-    docs = pd.concat([t[["doc", "batch_id"]].astype("object") for t in (claims, *others)]) \
-        .drop_duplicates()
-    together = set(docs.loc[docs["doc"].duplicated(keep=False).to_numpy(), "batch_id"])
+    tables = dict(zip(("communities", "initiatives", "documents"), others))
+    rows = rollup_rows(claims[list(SOURCE_COLUMNS)], cited_documents({"claims": claims, **tables}))
+    together = shared_batches(pd.concat([claims[["doc", "batch_id"]], *tables.values()]))
     return Cubes(combined=View.of(collapse(rows, batch_ids)), batch_ids=batch_ids,
                  together=together,
                  _batch_rows=lambda chosen: rows[rows["batch_id"].isin(chosen).to_numpy()])
@@ -345,24 +395,17 @@ def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cu
 
 # ---- the overview's figures -------------------------------------------------------------------
 
-def _objects(frame: pd.DataFrame, cols) -> dict:
-    """Columns as object Series with None for null, as ui.groups.reduce gives them."""
-    return {c: pd.Series(frame[c].astype("object").where(frame[c].notna(), None).to_numpy(),
-                         dtype=object) for c in cols}
-
-
 def totals(s: Scoped) -> pd.DataFrame:
     """ui.aggregate.totals_by_status of the scope's facts."""
-    keys = ["status", "indicator", "per", "unit"]
-    cells = s.cells[s.cells["facts"].to_numpy() > 0]
-    if cells.empty:
+    cube = s.view.cells
+    rows = s.cells[cube.m["facts"][s.cells] > 0]
+    if not len(rows):
         return pd.DataFrame(columns=TOTAL_COLUMNS)
-    out, group, n = _grouped(cells, keys)
-    sums = {m: np.bincount(group, weights=np.nan_to_num(_num(cells, m)), minlength=n)
-            for m in ("facts", "value", *FLAGS)}
+    out, group, n = cube.group(["status", "indicator", "per", "unit"], rows)
+    sums = {m: cube.sum(m, rows, group, n) for m in ("facts", "value", *FLAGS)}
     low, high = np.full(n, np.nan), np.full(n, np.nan)
-    np.fmin.at(low, group, _num(cells, "low"))
-    np.fmax.at(high, group, _num(cells, "high"))
+    np.fmin.at(low, group, cube.m["low"][rows])
+    np.fmax.at(high, group, cube.m["high"][rows])
     out["rule"] = [aggregation_of(i, p) for i, p in zip(out["indicator"], out["per"])]
     spread = out["rule"].isin(SPREAD).to_numpy()
     out["value"] = np.where(spread, high, sums["value"])
@@ -370,15 +413,14 @@ def totals(s: Scoped) -> pd.DataFrame:
     out["qualifier"] = [qualifier_of(*t) for t in zip(*(sums[q] for q in FLAGS))]
     out["facts"] = sums["facts"].astype("int64")
     out["counted"] = np.where(spread, 0, out["facts"])
-    st = s.stocks
-    if len(st):
-        picked, group, n = _grouped(st, ["status", "indicator", "unit"])
-        q = st["qualifier"].astype("object").to_numpy()
+    st, rows = s.view.stocks, s.stocks
+    if len(rows):
+        picked, group, n = st.group(["status", "indicator", "unit"], rows)
+        q = st.extra["qualifier"][rows]
         flags = [np.bincount(group, weights=(q == f), minlength=n) for f in FLAGS]
         found = {k: (v, qualifier_of(*fl), int(c)) for k, v, c, *fl in zip(
             zip(picked["status"], picked["indicator"], picked["unit"]),
-            np.bincount(group, weights=_num(st, "value"), minlength=n),
-            np.bincount(group, minlength=n), *flags)}
+            st.sum("value", rows, group, n), np.bincount(group, minlength=n), *flags)}
         hit = [found.get(k) if r == "stock" else None for k, r in
                zip(zip(out["status"], out["indicator"], out["unit"]), out["rule"])]
         out["value"] = [h[0] if h else v for h, v in zip(hit, out["value"])]
@@ -391,12 +433,14 @@ def totals(s: Scoped) -> pd.DataFrame:
 
 def count_facts(s: Scoped, by: list[str]) -> pd.DataFrame:
     """ui.aggregate.count_facts of the scope's facts (groups with a null key left out)."""
-    cells = s.cells[(s.cells["facts"].to_numpy() > 0)
-                    & s.cells[by].notna().all(axis=1).to_numpy()]
-    if cells.empty:
+    cube = s.view.cells
+    rows = s.cells[cube.m["facts"][s.cells] > 0]
+    for k in by:
+        rows = cube.notnull(k, rows)
+    if not len(rows):
         return pd.DataFrame(columns=[*by, "facts"])
-    out, group, n = _grouped(cells, by)
-    out["facts"] = np.bincount(group, weights=_num(cells, "facts"), minlength=n).astype("int64")
+    out, group, n = cube.group(by, rows)
+    out["facts"] = cube.sum("facts", rows, group, n).astype("int64")
     return out
 
 
@@ -409,16 +453,15 @@ def district_programme(s: Scoped, indicator: str | None) -> pd.DataFrame:
             return pd.DataFrame()
         return counts.pivot(index="district", columns="programme", values="facts").fillna(0) \
             .astype("int64")
-    c = s.cells
-    part = c[(c["indicator"] == indicator).to_numpy() & (c["status"] == "achieved").to_numpy()
-             & c["district"].notna().to_numpy() & (c["facts"].to_numpy() > 0)]
-    part = part[np.array([aggregation_of(indicator, p) in ADDITIVE for p in
-                          part["per"].astype("object").where(part["per"].notna(), None)],
-                         dtype=bool)]
-    if part.empty:
+    cube = s.view.cells
+    rows = cube.equals("status", "achieved", cube.equals("indicator", indicator, s.cells))
+    rows = cube.notnull("district", rows[cube.m["facts"][rows] > 0])
+    pers = np.r_[cube.cats["per"], None][cube.codes["per"][rows]]
+    rows = rows[np.array([aggregation_of(indicator, p) in ADDITIVE for p in pers], dtype=bool)]
+    if not len(rows):
         return pd.DataFrame()
-    frame = pd.DataFrame(_objects(part, ["district", "programme"]))
-    frame["value"] = _num(part, "value")
+    frame, group, n = cube.group(["district", "programme"], rows)
+    frame["value"] = cube.sum("value", rows, group, n)
     return frame.pivot_table(index="district", columns="programme", values="value",
                              aggfunc="sum").fillna(0)
 
@@ -431,7 +474,5 @@ def answers_heat(indicator: str | None) -> bool:
 
 def place_table(s: Scoped) -> pd.DataFrame:
     """Distinct (district, street, community) of the scope's facts."""
-    cols = ["district", "street", "community"]
-    return pd.DataFrame(_objects(s.places, cols)).drop_duplicates().reset_index(drop=True)
-
-
+    out, _, _ = s.view.places.group(["district", "street", "community"], s.places)
+    return out

@@ -86,7 +86,7 @@ class Dataset:
                 if self._numbers is not None:
                     self._places = _places(self._numbers, self.communities, self.initiatives)
                 else:
-                    found = self.cubes.combined.places[list(PLACE)]
+                    found = self.cubes.place_table()
                     self._places = _places(found.astype("object").where(found.notna(), None),
                                            self.communities, self.initiatives)
             return self._places
@@ -104,7 +104,7 @@ class Dataset:
     @property
     def empty(self) -> bool:
         claims = self.numbers.empty if self._numbers is not None \
-            else not self.cubes.combined.cells["mentions"].sum()
+            else not self.cubes.combined.cells.m["mentions"].sum()
         return claims and self.communities.empty and self.initiatives.empty
 
     @property
