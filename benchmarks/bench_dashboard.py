@@ -6,7 +6,8 @@
 For each size, makes (or reuses: --store is a folder holding one store per size, or with one
 size the store itself, or a database URL) a synthetic store, then measures each path in a fresh
 process:
-  rollups  today's app: the overview from the batches' rollups (ui/cubes.py)
+  first    the app's first start after a commit: the batches' rollups summed (then kept)
+  rollups  the app's cold start: the overview from the summed rollups (ui/cubes.py)
   claims   the pandas path before rollups: every claim's coded columns read, the overview made
            from them (ui.overview.overview_from_claims), run in the same run for the ratio
 and reports for each
@@ -31,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PATHS = ("rollups", "claims")
+RUNS = ("first", "rollups", "claims")   # first: rollups right after a commit (summed, not cached)
 
 
 def measure(store: str, path: str, repeat: int) -> dict:
@@ -86,12 +88,16 @@ def _store_for(base: str | None, claims: int) -> str:
     return str(folder)
 
 
-def _run(store: str, path: str, repeat: int) -> dict:
+def _run(store: str, run: str, repeat: int) -> dict:
+    path = "rollups" if run == "first" else run
+    if run == "first" and "://" not in store:
+        import shutil
+        shutil.rmtree(Path(store) / "rollups-cache", ignore_errors=True)
     out = subprocess.run([sys.executable, __file__, "--child", path, "--store", store,
                           "--repeat", str(repeat)], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{path} on {store} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "path": run}
 
 
 def main(argv=None) -> int:
@@ -99,7 +105,7 @@ def main(argv=None) -> int:
     parser.add_argument("--claims", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--store", help="folder of stores to reuse or create, or a database URL")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
     parser.add_argument("--child", choices=PATHS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -109,7 +115,7 @@ def main(argv=None) -> int:
     rows = []
     for claims in args.claims:
         store = _store_for(args.store, claims)
-        results = {p: _run(store, p, args.repeat) for p in args.paths}
+        results = {r: _run(store, r, args.repeat) for r in args.runs}
         for r in results.values():
             print(json.dumps(r), flush=True)
         rows.append((claims, results))
@@ -120,7 +126,7 @@ def main(argv=None) -> int:
         for p, r in results.items():
             print(f"| {claims:,} | {p} | {r['cold_s']:.2f} s | {r['warm_s']:.3f} s | "
                   f"{r['district_s']:.3f} s | {r['rss_mb'] / 1024:.2f} GB |")
-        if set(PATHS) <= set(results):
+        if {"rollups", "claims"} <= set(results):
             new, old = results["rollups"], results["claims"]
             print(f"| {claims:,} | claims ÷ rollups | {old['cold_s'] / new['cold_s']:.1f}× | "
                   f"{old['warm_s'] / new['warm_s']:.1f}× | "
