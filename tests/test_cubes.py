@@ -2,6 +2,8 @@
 (ui.overview.overview_from_claims, the way before rollups), on random synthetic stores with
 facts repeated within and across batches, stocks with ties, rates, shares and planned figures:
 every count, total and figure must be the same."""
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from loaders.schema import conform
 from loaders.store import commit_batch
 from loaders.synth import make_synthetic
-from ui.cubes import Cubes
+from ui.cubes import Cubes, _cache_path, _earlier_sum
 from ui.dataset import load_dataset, prepare
 from ui.overview import build_overview, overview_from_claims, overview_from_rollups
 from ui.queries import Filters
@@ -140,3 +142,29 @@ def test_cubes_of_no_claims():
     ds = prepare(empty, t["communities"], t["initiatives"], t["documents"], t["batches"])
     assert isinstance(ds.cubes, Cubes) and ds.cubes.answers(Filters())
     _same(overview_from_claims(ds, Filters()), overview_from_rollups(ds, Filters()))
+
+
+def test_sum_goes_on_from_the_kept_sum_after_a_commit(tmp_path):
+    """After a commit the next start adds the new batch to the sum kept for the store before
+    it (batches only added): the same figures as summing every batch again, and as the claims."""
+    t = _random_tables(6)
+    ids = list(t["batches"]["batch_id"])[:-1]   # the last batch repeats documents: left out
+    for i, b in enumerate(ids):
+        part = {n: t[n][t[n]["batch_id"] == b] for n in ("claims", "communities", "initiatives",
+                                                            "documents")}
+        commit_batch(b, part, {"kind": "test", "file": f"{b}.xlsx", "uploader": "测试",
+                               "time": f"2025-01-0{i + 1}T09:00:00+08:00"}, root=tmp_path)
+    assert not load_dataset(tmp_path).cubes.together   # summed and kept
+    more = _random_tables(7)
+    part = {n: more[n][more[n]["batch_id"] == "b1"].assign(doc=lambda f: "new-" + f["doc"])
+            for n in ("claims", "communities", "initiatives", "documents")}
+    commit_batch("b9", part, {"kind": "test", "file": "b9.xlsx", "uploader": "测试",
+                              "time": "2025-02-01T09:00:00+08:00"}, root=tmp_path)
+    every = [*ids, "b9"]
+    assert _earlier_sum(_cache_path(tmp_path, every, set()), every, set())[1] == ids
+    ds = load_dataset(tmp_path)     # goes on from the sum of `ids`
+    for filters, heat in _views(ds)[:6]:
+        _same(overview_from_claims(ds, filters, heat), overview_from_rollups(ds, filters, heat))
+    shutil.rmtree(tmp_path / "rollups-cache")   # every batch summed again: the same
+    _same(overview_from_rollups(ds, Filters()), overview_from_rollups(load_dataset(tmp_path),
+                                                                      Filters()))

@@ -80,26 +80,13 @@ def shared_batches(pairs: pd.DataFrame) -> set[str]:
 
 def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
     """The cubes of the live `batches` of the store at `root` (loaders.store)."""
-    from loaders.store import read_table
-
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
     path = _cache_path(root, ids, replaced)
     combined, together = _read_cache(path)
     if combined is None:
-        rows = read_batch_rollups(root, ids)
-        # a document in two batches: its facts and its source may be in both
-        docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
-        together = shared_batches(pd.concat([docs, rows[(rows["cube"] == "docs").to_numpy()]]))
-        if replaced:
-            hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
-                             filters=[("claim_id", "in", sorted(replaced))])
-            together |= set(hit.column("batch_id").to_pylist())
-        if together:
-            joint = rollup_rows(*_claims(root, [b for b in ids if b in together], replaced))
-            rows = pd.concat([rows[~rows["batch_id"].isin(together).to_numpy()], joint],
-                             ignore_index=True)
-        combined = collapse(rows, ids)
-        _write_cache(path, combined, together)
+        combined, together = _sum(root, ids, replaced, path)
+        _write_cache(path, combined, {"ids": ids, "replaced": sorted(replaced),
+                                      "together": sorted(together)})
 
     def batch_rows(chosen: list[str]) -> pd.DataFrame:
         rest = [b for b in chosen if b not in together]
@@ -111,6 +98,64 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
 
     return Cubes(combined=View.of(combined), batch_ids=ids, together=set(together),
                  _batch_rows=batch_rows)
+
+
+CHUNK = 8   # batches summed at a time: memory stays that of a few batches' rollups
+
+
+def _sum(root, ids: list[str], replaced: set[str], path) -> tuple[pd.DataFrame, set]:
+    """The rollups of the batches `ids` summed, and the batches rolled up together. Starts from
+    the kept sum of an earlier store version when the batches since were only added."""
+    from loaders.store import read_table
+
+    named = _table(read_table("rollups", ["batch_id", "doc"], batch_ids=ids, root=root,
+                              filters=[("cube", "==", "docs")]))
+    have = set(named["batch_id"])
+    made = {b: rollup_rows(*_claims(root, [b], set())) for b in ids if b not in have}
+    # a document in two batches: its facts and its source may be in both
+    docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
+    together = shared_batches(pd.concat([docs, named, *(r[(r["cube"] == "docs").to_numpy()]
+                                                        for r in made.values())]))
+    if replaced:
+        hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
+                         filters=[("claim_id", "in", sorted(replaced))])
+        together |= set(hit.column("batch_id").to_pylist())
+    combined, done = (None, []) if together else _earlier_sum(path, ids, replaced)
+    rest = [b for b in ids if b not in together and b not in set(done)]
+    for i in range(0, len(rest), CHUNK):
+        chunk = rest[i:i + CHUNK]
+        stored = [b for b in chunk if b in have]
+        parts = [combined, *([_table(read_table("rollups", batch_ids=stored, root=root))]
+                             if stored else []), *(made[b] for b in chunk if b in made)]
+        combined = collapse(pd.concat([p for p in parts if p is not None], ignore_index=True), ids)
+    if together:
+        joint = rollup_rows(*_claims(root, [b for b in ids if b in together], replaced))
+        combined = collapse(pd.concat([p for p in (combined, joint) if p is not None],
+                                      ignore_index=True), ids)
+    if combined is None:
+        combined = collapse(rollup_rows(pd.DataFrame()), ids)
+    return combined, together
+
+
+def _earlier_sum(path: Path | None, ids: list[str], replaced: set[str]):
+    """The kept sum of the longest earlier batch list that `ids` only adds to: (rows, its ids)."""
+    import pyarrow.parquet as pq
+    if path is None or not path.parent.is_dir():
+        return None, []
+    best, best_ids = None, []
+    for other in path.parent.glob("*.parquet"):
+        try:
+            meta = json.loads(pq.read_schema(other).metadata[b"sum"])
+        except (OSError, KeyError, ValueError, TypeError, pa.ArrowInvalid):
+            continue
+        n = len(meta["ids"])
+        if (meta["ids"] == ids[:n] and n > len(best_ids) and not meta["together"]
+                and set(meta["replaced"]) == set(replaced)):
+            best, best_ids = other, meta["ids"]
+    if best is None:
+        return None, []
+    rows, _ = _read_cache(best)
+    return (rows, best_ids) if rows is not None else (None, [])
 
 
 def _cache_path(root, ids, replaced) -> Path | None:
@@ -129,14 +174,14 @@ def _read_cache(path: Path | None) -> tuple[pd.DataFrame | None, set]:
         return None, set()
     try:
         table = pq.read_table(path, read_dictionary=list(KEYS))
-        together = json.loads((table.schema.metadata or {})[b"together"])
-        return _table(table), set(together)
-    except (FileNotFoundError, OSError, KeyError, ValueError, pa.ArrowInvalid):
+        meta = json.loads((table.schema.metadata or {})[b"sum"])
+        return _table(table), set(meta["together"])
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowInvalid):
         return None, set()
 
 
-def _write_cache(path: Path | None, rows: pd.DataFrame, together: set) -> None:
-    """Atomically; the store's older sums go (a cache: any failure only costs a later sum)."""
+def _write_cache(path: Path | None, rows: pd.DataFrame, meta: dict) -> None:
+    """Atomically; older sums go, but the one just before (the next sum may start from it)."""
     import pyarrow.parquet as pq
     if path is None:
         return
@@ -145,12 +190,12 @@ def _write_cache(path: Path | None, rows: pd.DataFrame, together: set) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         table = pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
                                      preserve_index=False)
-        table = table.replace_schema_metadata({"together": json.dumps(sorted(together))})
+        table = table.replace_schema_metadata({"sum": json.dumps(meta)})
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
-        for old in path.parent.glob("*.parquet"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        kept = sorted(path.parent.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-2]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -178,8 +223,8 @@ def _period_rank(period: pd.Series) -> np.ndarray:
 
 
 def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
-    """Rollup rows of some batches summed into rows of the same form for all of them together
-    (batch_id "*"): cells added, each place's stock chosen, places and documents kept once."""
+    """Rollup rows of some batches (or sums of them) summed into rows of the same form for all
+    of them together: cells added, each place's stock chosen, places and documents kept once."""
     rank = {b: i for i, b in enumerate(batch_ids)}
     parts = []
     cells = rows[(rows["cube"] == "cells").to_numpy()]
@@ -202,7 +247,7 @@ def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
         pick = np.lexsort((_num(stocks, "order"), batch, _num(stocks, "value"),
                            _period_rank(stocks["period"]), group))
         last = pick[np.r_[group[pick][1:] != group[pick][:-1], True]]
-        for col in ("value", "qualifier", "period", "order"):
+        for col in ("value", "qualifier", "period", "order", "batch_id"):
             out[col] = stocks[col].to_numpy()[last] if col != "value" else _num(stocks, col)[last]
         out["facts"] = np.bincount(group, weights=_num(stocks, "facts"), minlength=n) \
             .astype("int64")
@@ -216,10 +261,12 @@ def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
     out, group, n = _grouped(docs, GRAINS["docs"])
     parts.append(out.assign(cube="docs", mentions=np.bincount(
         group, weights=_num(docs, "mentions"), minlength=n).astype("int64")))
-    out = pd.concat(parts, ignore_index=True).assign(batch_id="*")
+    # "*": all the batches; a stock keeps the batch of its mention (a later sum breaks ties by it)
+    out = pd.concat(parts, ignore_index=True)
     for col in TABLES["rollups"]:
         if col.name not in out:
             out[col.name] = None
+    out["batch_id"] = out["batch_id"].astype("object").where(out["batch_id"].notna(), "*")
     return out[[c.name for c in TABLES["rollups"]]]
 
 
@@ -294,7 +341,7 @@ class View:
     stocks: Cube
     places: Cube
     docs: pd.DataFrame                           # doc (None: counted only), cells, mentions
-    _cells: list = field(default_factory=list)   # docs: each row's cells, as (status, district)
+    _cells: tuple = ((), np.zeros(0, "int64"), np.zeros(0, "int64"))   # see docs_kept
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> "View":
@@ -303,10 +350,28 @@ class View:
         docs = pd.DataFrame({"doc": part["docs"]["doc"].astype("object")
                              .where(part["docs"]["doc"].notna(), None).to_numpy(),
                              "mentions": _num(part["docs"], "mentions")})
-        spans = [[tuple(x.split("|", 1)) for x in str(c).split(";")] for c in part["docs"]["cells"]]
+        # each docs row's cells as positions in one list of distinct cells (CSR): a filter keeps
+        # a row when it keeps one of its cells, for all rows at once
+        names: dict[str, int] = {}
+        flat, starts = [], []
+        for c in part["docs"]["cells"]:
+            starts.append(len(flat))
+            flat.extend(names.setdefault(x, len(names)) for x in str(c).split(";"))
+        cells = [tuple(x.split("|", 1)) for x in names]
         return cls(cells=Cube(part["cells"], GRAINS["cells"], MEASURES),
                    stocks=Cube(part["stocks"], STOCK_PLACE, ("value",), ("qualifier",)),
-                   places=Cube(part["places"], GRAINS["places"], ()), docs=docs, _cells=spans)
+                   places=Cube(part["places"], GRAINS["places"], ()), docs=docs,
+                   _cells=(cells, np.array(flat, dtype="int64"), np.array(starts, dtype="int64")))
+
+    def docs_kept(self, filters) -> np.ndarray:
+        """Which docs rows the district and status filters keep."""
+        cells, flat, starts = self._cells
+        status, district = set(filters.status), set(filters.district)
+        if not len(starts) or not (status or district):
+            return np.ones(len(starts), dtype=bool)
+        keep = np.array([(not status or s in status) and (not district or d in district)
+                         for s, d in cells], dtype=bool)
+        return np.logical_or.reduceat(keep[flat], starts)
 
 
 @dataclass
@@ -372,10 +437,7 @@ class Cubes:
 
     def scoped(self, filters) -> Scoped:
         v = self.view(filters.batch)
-        status, district = set(filters.status), set(filters.district)
-        keep = np.array([any((not status or s in status) and (not district or d in district)
-                             for s, d in cells) for cells in v._cells], dtype=bool)
-        docs = v.docs[keep] if len(v.docs) else v.docs
+        docs = v.docs[v.docs_kept(filters)] if len(v.docs) else v.docs
         named = docs["doc"].notna().to_numpy()
         return Scoped(view=v, cells=v.cells.rows(filters), stocks=v.stocks.rows(filters),
                       places=v.places.rows(filters), docs=set(docs.loc[named, "doc"]),
