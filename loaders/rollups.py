@@ -15,8 +15,9 @@ Why this grain, and why the figures stay exactly those of ui.aggregate (rules 1â
   drill-down, document, indicator, period) is answered from the claims it selects, read on
   demand with the filter pushed down: few rows, today's code, the same answer by construction.
 * Sums, counts, lowest and highest values and the count of each non-exact qualifier add up over
-  batches (rules 1, 3, 5): `cells` holds them per status, indicator, per, unit, kind, programme,
-  year and district, which is a few thousand rows however many claims there are.
+  batches (rules 1, 3, 5): `cells` holds them per status, indicator, per, unit, programme and
+  district (what the overview shows and filters by), which is a few thousand rows however many
+  claims there are. `values` lists the kinds and years that occur (the filters' options).
 * A stock (rule 4) takes per place the latest year, else the largest value, and a tie goes to
   the last mention in store order: `stocks` keeps per status, indicator, unit, year and full
   place the largest value, the qualifier of the last mention holding it and that mention's
@@ -36,9 +37,10 @@ from .schema import TABLES, empty_frame
 
 # the rollup table's columns are declared in loaders.schema (TABLES["rollups"])
 GRAINS = {
-    "cells": ("status", "indicator", "per", "unit", "kind", "programme", "period", "district"),
+    "cells": ("status", "indicator", "per", "unit", "programme", "district"),
     "stocks": ("status", "indicator", "unit", "period", "district", "street", "community"),
     "places": ("status", "district", "street", "community"),
+    "values": ("kind", "period"),
     "docs": ("doc", "cells"),
 }
 CUBES = tuple(GRAINS)
@@ -148,8 +150,9 @@ def rollup_rows(claims: pd.DataFrame, cited=()) -> pd.DataFrame:
         stocks["facts"] = np.bincount(group, minlength=n)
         parts.append(stocks.assign(cube="stocks", mentions=0))
 
-    found, group, n = _groups(c, ["batch_id", *GRAINS["places"]])
-    parts.append(found.assign(mentions=np.bincount(group, minlength=n), cube="places"))
+    for cube in ("places", "values"):
+        found, group, n = _groups(c, ["batch_id", *GRAINS[cube]])
+        parts.append(found.assign(mentions=np.bincount(group, minlength=n), cube=cube))
     parts.append(_docs(c, set(cited)).assign(cube="docs"))
     out = pd.concat(parts, ignore_index=True)
     for col in TABLES["rollups"]:

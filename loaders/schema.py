@@ -98,7 +98,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     # A batch's figures rolled up at commit (loaders/rollups.py: which cube, its grain, why):
     # one table for the four cubes, the columns a cube does not use left null.
     "rollups": (
-        Column("cube", S, False, ("cells", "stocks", "places", "docs")),
+        Column("cube", S, False, ("cells", "stocks", "places", "docs", "values")),
         Column("batch_id", S, False),
         Column("status", S, True, STATUSES),
         Column("indicator", S),

@@ -63,13 +63,13 @@ def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
     """The stored rollup rows of some batches; made from the claims for a batch without one."""
     from loaders.store import read_table
 
-    stored = _table(read_table("rollups", batch_ids=batch_ids, root=root))
+    stored = _table(read_table("rollups", batch_ids=batch_ids, root=root, dictionary=KEYS))
     have = set(stored["batch_id"].unique()) if len(stored) else set()
     parts = [stored]
     for b in batch_ids:   # one at a time: a batch's claims, never the store's, in memory
         if b not in have:
             parts.append(rollup_rows(*_claims(root, [b], set())))
-    return pd.concat([p for p in parts if len(p)] or [stored], ignore_index=True)
+    return _concat(parts)
 
 
 def shared_batches(pairs: pd.DataFrame) -> set[str]:
@@ -94,7 +94,7 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
         joint = [b for b in chosen if b in together]
         if joint:   # Cubes.answers: all of them or none
             parts.append(rollup_rows(*_claims(root, joint, replaced)))
-        return pd.concat(parts, ignore_index=True) if parts else rollup_rows(pd.DataFrame())
+        return _concat(parts)
 
     return Cubes(combined=View.of(combined), batch_ids=ids, together=set(together),
                  _batch_rows=batch_rows)
@@ -125,13 +125,13 @@ def _sum(root, ids: list[str], replaced: set[str], path) -> tuple[pd.DataFrame, 
     for i in range(0, len(rest), CHUNK):
         chunk = rest[i:i + CHUNK]
         stored = [b for b in chunk if b in have]
-        parts = [combined, *([_table(read_table("rollups", batch_ids=stored, root=root))]
-                             if stored else []), *(made[b] for b in chunk if b in made)]
-        combined = collapse(pd.concat([p for p in parts if p is not None], ignore_index=True), ids)
+        parts = [combined, *([_table(read_table("rollups", batch_ids=stored, root=root,
+                                                dictionary=KEYS))] if stored else []),
+                 *(made[b] for b in chunk if b in made)]
+        combined = collapse(_concat(parts), ids)
     if together:
         joint = rollup_rows(*_claims(root, [b for b in ids if b in together], replaced))
-        combined = collapse(pd.concat([p for p in (combined, joint) if p is not None],
-                                      ignore_index=True), ids)
+        combined = collapse(_concat([combined, joint]), ids)
     if combined is None:
         combined = collapse(rollup_rows(pd.DataFrame()), ids)
     return combined, together
@@ -202,6 +202,28 @@ def _write_cache(path: Path | None, rows: pd.DataFrame, meta: dict) -> None:
 
 # ---- summing over batches ---------------------------------------------------------------------
 
+def _concat(parts) -> pd.DataFrame:
+    """Rollup rows of several reads as one frame, the key columns one categorical each (their
+    categories united, not turned into strings) and the measures floats."""
+    from pandas.api.types import union_categoricals
+
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return rollup_rows(pd.DataFrame())
+    out = {}
+    for col in TABLES["rollups"]:
+        name = col.name
+        if name in KEYS:
+            cats = [p[name] if isinstance(p[name].dtype, pd.CategoricalDtype) else
+                    p[name].astype("object").where(p[name].notna(), None).astype("category")
+                    for p in parts]
+            out[name] = union_categoricals(cats, ignore_order=True) if len(cats) > 1 \
+                else cats[0].array
+        else:
+            out[name] = np.concatenate([_num(p, name) for p in parts])
+    return pd.DataFrame(out)
+
+
 def _grouped(frame: pd.DataFrame, names) -> tuple[pd.DataFrame, np.ndarray, int]:
     keys = Keys.of(frame, list(names))
     key, _ = keys.key()
@@ -253,10 +275,11 @@ def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
             .astype("int64")
         parts.append(out.assign(cube="stocks", mentions=0))
 
-    places = rows[(rows["cube"] == "places").to_numpy()]
-    out, group, n = _grouped(places, GRAINS["places"])
-    parts.append(out.assign(cube="places", mentions=np.bincount(
-        group, weights=_num(places, "mentions"), minlength=n).astype("int64")))
+    for cube in ("places", "values"):
+        part = rows[(rows["cube"] == cube).to_numpy()]
+        out, group, n = _grouped(part, GRAINS[cube])
+        parts.append(out.assign(cube=cube, mentions=np.bincount(
+            group, weights=_num(part, "mentions"), minlength=n).astype("int64")))
     docs = rows[(rows["cube"] == "docs").to_numpy()]
     out, group, n = _grouped(docs, GRAINS["docs"])
     parts.append(out.assign(cube="docs", mentions=np.bincount(
@@ -340,13 +363,14 @@ class View:
     cells: Cube
     stocks: Cube
     places: Cube
+    values: Cube                                 # the kinds and years that occur
     docs: pd.DataFrame                           # doc (None: counted only), cells, mentions
     _cells: tuple = ((), np.zeros(0, "int64"), np.zeros(0, "int64"))   # see docs_kept
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> "View":
         part = {cube: rows[(rows["cube"] == cube).to_numpy()].reset_index(drop=True)
-                for cube in ("cells", "stocks", "places", "docs")}
+                for cube in ("cells", "stocks", "places", "docs", "values")}
         docs = pd.DataFrame({"doc": part["docs"]["doc"].astype("object")
                              .where(part["docs"]["doc"].notna(), None).to_numpy(),
                              "mentions": _num(part["docs"], "mentions")})
@@ -360,7 +384,8 @@ class View:
         cells = [tuple(x.split("|", 1)) for x in names]
         return cls(cells=Cube(part["cells"], GRAINS["cells"], MEASURES),
                    stocks=Cube(part["stocks"], STOCK_PLACE, ("value",), ("qualifier",)),
-                   places=Cube(part["places"], GRAINS["places"], ()), docs=docs,
+                   places=Cube(part["places"], GRAINS["places"], ()),
+                   values=Cube(part["values"], GRAINS["values"], ()), docs=docs,
                    _cells=(cells, np.array(flat, dtype="int64"), np.array(starts, dtype="int64")))
 
     def docs_kept(self, filters) -> np.ndarray:
@@ -418,7 +443,8 @@ class Cubes:
         if column == "doc":   # by name only those the communities and initiatives cite; the
             # others are in the documents table (every import lists its documents there)
             return set(self.combined.docs["doc"].dropna())
-        cube = self.combined.places if column in ("street", "community") else self.combined.cells
+        cube = self.combined.places if column in ("street", "community") else \
+            self.combined.values if column in ("kind", "period") else self.combined.cells
         return cube.present(column)
 
     def place_table(self) -> pd.DataFrame:
