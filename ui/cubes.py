@@ -374,6 +374,7 @@ class View:
         docs = pd.DataFrame({"doc": part["docs"]["doc"].astype("object")
                              .where(part["docs"]["doc"].notna(), None).to_numpy(),
                              "mentions": _num(part["docs"], "mentions")})
+        docs["named"] = docs["doc"].notna().to_numpy()
         # each docs row's cells as positions in one list of distinct cells (CSR): a filter keeps
         # a row when it keeps one of its cells, for all rows at once
         names: dict[str, int] = {}
@@ -407,7 +408,7 @@ class Scoped:
     cells: np.ndarray
     stocks: np.ndarray
     places: np.ndarray
-    docs: set                  # documents cited by name that the filters keep
+    docs: np.ndarray           # documents cited by name that the filters keep
     doc_count: int             # documents counted without their names that the filters keep
 
     @property
@@ -463,11 +464,12 @@ class Cubes:
 
     def scoped(self, filters) -> Scoped:
         v = self.view(filters.batch)
-        docs = v.docs[v.docs_kept(filters)] if len(v.docs) else v.docs
-        named = docs["doc"].notna().to_numpy()
+        keep = v.docs_kept(filters)
+        named = v.docs["named"].to_numpy()
         return Scoped(view=v, cells=v.cells.rows(filters), stocks=v.stocks.rows(filters),
-                      places=v.places.rows(filters), docs=set(docs.loc[named, "doc"]),
-                      doc_count=int(docs.loc[~named, "mentions"].sum()))
+                      places=v.places.rows(filters),
+                      docs=v.docs["doc"].to_numpy()[keep & named],
+                      doc_count=int(v.docs["mentions"].to_numpy()[keep & ~named].sum()))
 
 
 def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cubes:

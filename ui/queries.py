@@ -202,21 +202,39 @@ class ScopeCounts:
     initiatives: int
 
 
+def _values(series: pd.Series) -> np.ndarray:
+    """The distinct non-null values of a column (of a categorical: from its codes)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.unique(series.cat.codes.to_numpy())
+        return np.asarray(series.cat.categories, dtype=object)[codes[codes >= 0]]
+    return series.dropna().to_numpy(dtype=object)
+
+
 def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
-                 rolled: tuple[int, int, set, int] | None = None) -> ScopeCounts:
+                 rolled: tuple[int, int, np.ndarray, int] | None = None) -> ScopeCounts:
     """`rolled`: from the rollups, the kept claims' facts, mentions, documents that the
     communities or initiatives tables may cite too, and the number of the other documents."""
     facts, mentions, docs, unnamed = rolled if rolled is not None else \
-        (len(scope.facts), len(scope.claims), _present(scope.claims["doc"]), 0)
-    docs = docs | _present(scope.initiatives["doc"])
+        (len(scope.facts), len(scope.claims), _values(scope.claims["doc"]), 0)
+    docs = [np.asarray(docs, dtype=object), _values(scope.initiatives["doc"])]
     if scope.communities is not None:
-        docs |= set(scope.communities["doc"].dropna())
+        docs.append(_values(scope.communities["doc"]))
     communities = communities_in_scope(scope) if communities is None else communities
     return ScopeCounts(
         communities=len(communities), facts=facts, mentions=mentions,
-        sources=len(docs) + unnamed,
-        initiatives=len(scope.initiatives[["name", "community"]].astype("object").drop_duplicates()),
+        sources=len(pd.unique(np.concatenate(docs))) + unnamed,
+        initiatives=_distinct_rows(scope.initiatives, ["name", "community"]),
     )
+
+
+def _distinct_rows(frame: pd.DataFrame, cols: list[str]) -> int:
+    """Distinct combinations of `cols` (null equal to null), on categorical codes if it can."""
+    if all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in cols):
+        key = np.zeros(len(frame), dtype="int64")
+        for c in cols:
+            key = key * (len(frame[c].cat.categories) + 1) + frame[c].cat.codes.to_numpy() + 1
+        return len(np.unique(key))
+    return len(frame[cols].astype("object").drop_duplicates())
 
 
 # ---- drill-down district → street → community ---------------------------------------------------
