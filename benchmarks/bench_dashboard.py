@@ -92,7 +92,9 @@ def _run(store: str, run: str, repeat: int) -> dict:
     path = "rollups" if run == "first" else run
     if run == "first" and "://" not in store:
         import shutil
-        shutil.rmtree(Path(store) / "rollups-cache", ignore_errors=True)
+
+        from ui.cube_store import cache_folder
+        shutil.rmtree(cache_folder(store), ignore_errors=True)
     out = subprocess.run([sys.executable, __file__, "--child", path, "--store", store,
                           "--repeat", str(repeat)], capture_output=True, text=True)
     if out.returncode:

@@ -19,7 +19,8 @@ from loaders.schema import TABLES, SchemaError, conform, empty_frame
 from loaders.store import list_batches, read_table, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
-from .cubes import Cubes, cubes_of_claims, load_cubes
+from .cube_store import load_cubes
+from .cubes import Cubes, cubes_of_claims
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, cubes
+from . import charts
+from . import cube_figures as cubes
 from .aggregate import (achieved_vs_planned, count_facts, district_programme_matrix,
                         totals_by_indicator, totals_by_status)
 from .dataset import Dataset
