@@ -11,7 +11,7 @@ import pytest
 from loaders.schema import conform
 from loaders.store import commit_batch
 from loaders.synth import make_synthetic
-from ui.cube_store import _cache_path, _earlier_sum, cache_folder
+from ui.cube_store import _cache_path, _earlier_sum, _versions, cache_folder
 from ui.cubes import Cubes
 from ui.dataset import load_dataset, prepare
 from ui.overview import build_overview, overview_from_claims, overview_from_rollups
@@ -162,8 +162,9 @@ def test_sum_goes_on_from_the_kept_sum_after_a_commit(tmp_path):
             for n in ("claims", "communities", "initiatives", "documents")}
     commit_batch("b9", part, {"kind": "test", "file": "b9.xlsx", "uploader": "测试",
                               "time": "2025-02-01T09:00:00+08:00"}, root=tmp_path)
-    every = [*ids, "b9"]
-    assert _earlier_sum(_cache_path(tmp_path, every, set()), every, set())[1] == ids
+    every = _versions(tmp_path, [*ids, "b9"])
+    assert [b for b, _ in _earlier_sum(_cache_path(tmp_path, every, set()), every, set())[1]] \
+        == ids
     ds = load_dataset(tmp_path)     # goes on from the sum of `ids`
     for filters, heat in _views(ds)[:6]:
         _same(overview_from_claims(ds, filters, heat), overview_from_rollups(ds, filters, heat))

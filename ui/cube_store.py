@@ -63,11 +63,12 @@ def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
 def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
     """The cubes of the live `batches` of the store at `root` (loaders.store)."""
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
-    path = _cache_path(root, ids, replaced)
+    versions = _versions(root, ids)
+    path = _cache_path(root, versions, replaced) if versions is not None else None
     combined, together = _read_cache(path)
     if combined is None:
-        combined, together = _sum(root, ids, replaced, path)
-        _write_cache(path, combined, {"ids": ids, "replaced": sorted(replaced),
+        combined, together = _sum(root, ids, replaced, path, versions)
+        _write_cache(path, combined, {"ids": versions, "replaced": sorted(replaced),
                                       "together": sorted(together)})
 
     def batch_rows(chosen: list[str]) -> pd.DataFrame:
@@ -85,7 +86,19 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
 CHUNK = 8   # batches summed at a time: memory stays that of a few batches' rollups
 
 
-def _sum(root, ids: list[str], replaced: set[str], path) -> tuple[pd.DataFrame, set]:
+def _versions(root, ids: list[str]) -> list | None:
+    """Each batch with its manifest's time stamp (a batch id committed again after an undo is
+    another version of the store); None when a batch went while the store was being read."""
+    from loaders.store import store_signature
+
+    if cache_folder(root) is None:
+        return None
+    stamp = {name: time for name, time in store_signature(root)}
+    versions = [[b, stamp.get(b)] for b in ids]
+    return None if any(t is None for _, t in versions) else versions
+
+
+def _sum(root, ids: list[str], replaced: set[str], path, versions) -> tuple[pd.DataFrame, set]:
     """The rollups of the batches `ids` summed, and the batches rolled up together. Starts from
     the kept sum of an earlier store version when the batches since were only added."""
     from loaders.store import read_table
@@ -102,8 +115,9 @@ def _sum(root, ids: list[str], replaced: set[str], path) -> tuple[pd.DataFrame, 
         hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
                          filters=[("claim_id", "in", sorted(replaced))])
         together |= set(hit.column("batch_id").to_pylist())
-    combined, done = (None, []) if together else _earlier_sum(path, ids, replaced)
-    rest = [b for b in ids if b not in together and b not in set(done)]
+    combined, done = (None, []) if together else _earlier_sum(path, versions, replaced)
+    done = {b for b, _ in done}
+    rest = [b for b in ids if b not in together and b not in done]
     for i in range(0, len(rest), CHUNK):
         chunk = rest[i:i + CHUNK]
         stored = [b for b in chunk if b in have]
@@ -119,10 +133,11 @@ def _sum(root, ids: list[str], replaced: set[str], path) -> tuple[pd.DataFrame, 
     return combined, together
 
 
-def _earlier_sum(path: Path | None, ids: list[str], replaced: set[str]):
-    """The kept sum of the longest earlier batch list that `ids` only adds to: (rows, its ids)."""
+def _earlier_sum(path: Path | None, ids: list | None, replaced: set[str]):
+    """The kept sum of the longest earlier list of batch versions that `ids` (batch versions)
+    only adds to: (rows, its batch versions)."""
     import pyarrow.parquet as pq
-    if path is None or not path.parent.is_dir():
+    if path is None or ids is None or not path.parent.is_dir():
         return None, []
     best, best_ids = None, []
     for other in path.parent.glob("*.parquet"):
