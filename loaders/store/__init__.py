@@ -92,6 +92,8 @@ def _backend(root):
 def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
                  root: str | os.PathLike | None = None):
     """Store a batch whole or not at all; raise BatchExistsError if that batch id is stored."""
+    from ..rollups import with_rollups   # the batch's figures rolled up once, here
+    tables = with_rollups(batch_id, tables)
     pg, target = _backend(root)
     if pg:
         return pg.commit_batch(batch_id, tables, manifest, target)

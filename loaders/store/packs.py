@@ -202,20 +202,19 @@ class PackReader:
 
 # ---- compaction -------------------------------------------------------------------------------
 
-def _packable(folder: Path) -> bool:
-    """Every table file of the batch is there, with the current schema (as commit_batch writes)."""
+def _packable(folder: Path) -> tuple[str, ...] | None:
+    """The tables of the batch to pack: every table file in its folder, each a table the schema
+    declares and with the current schema (as a commit writes it), the batch tables all there;
+    None when the batch is to stay as it is (an older or unknown layout)."""
     from .base import BATCH_TABLES
-    names = {p.name for p in folder.iterdir()}
-    if any(n.endswith(".parquet") and n[:-8] not in BATCH_TABLES for n in names):
-        return False   # a table this module does not know: leave the batch as it is
-    for table in BATCH_TABLES:
-        try:
-            schema = pq.read_schema(folder / f"{table}.parquet").remove_metadata()
-        except FileNotFoundError:
-            return False
+    tables = tuple(sorted(n[:-len(".parquet")] for n in os.listdir(folder) if n.endswith(".parquet")))
+    if not set(BATCH_TABLES) <= set(tables) or not set(tables) <= set(TABLES):
+        return None
+    for table in tables:
+        schema = pq.read_schema(folder / f"{table}.parquet").remove_metadata()
         if not schema.equals(arrow_schema(table).remove_metadata(), check_metadata=False):
-            return False
-    return True
+            return None
+    return tables
 
 
 def _claims(manifest: dict) -> int:
@@ -232,7 +231,7 @@ def _candidates(root: Path, small_rows: int) -> list[tuple[str, int]]:
         if b in done or m.get("kind") == "default" or _claims(m) >= small_rows:
             continue   # the shipped default data stays as `python -m loaders build` writes it
         try:
-            if _packable(root / "batches" / b):
+            if _packable(root / "batches" / b) is not None:
                 out.append((b, _claims(m)))
         except FileNotFoundError:   # undone meanwhile
             continue
@@ -254,19 +253,21 @@ def _groups(candidates, pack_rows: int) -> list[list[str]]:
 
 def _write_pack(root: Path, group: list[str]) -> list[str]:
     """Pack the batches of `group` (those still live when read); returns their pack entries."""
-    from .base import BATCH_TABLES
-    tables: dict[str, list] = {t: [] for t in BATCH_TABLES}
+    tables: dict[str, list] = {}
     entries = []
     for b in group:
         folder = root / "batches" / b
         try:
-            files = {t: _stamp(folder / f"{t}.parquet") for t in BATCH_TABLES}
-            read = {t: pq.read_table(folder / f"{t}.parquet") for t in BATCH_TABLES}
+            names = _packable(folder) or ()
+            files = {t: _stamp(folder / f"{t}.parquet") for t in names}
+            read = {t: pq.read_table(folder / f"{t}.parquet") for t in names}
         except FileNotFoundError:   # undone while compaction ran: it stays as it is
+            continue
+        if not read:
             continue
         entry = {"batch_id": b, "rows": {}, "files": files}
         for t, part in read.items():
-            offset = sum(p.num_rows for p in tables[t])
+            offset = sum(p.num_rows for p in tables.setdefault(t, []))
             entry["rows"][t] = [offset, part.num_rows]
             tables[t].append(part.cast(arrow_schema(t)))
         entries.append(entry)
