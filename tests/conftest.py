@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
+from tests.pg import pg_database, pg_server  # noqa: E402,F401  (fixtures)
+
 
 @pytest.fixture
 def seeds_dir() -> Path:

@@ -14,7 +14,7 @@ from loaders.imports import (AlreadyImportedError, commit_article, find_imported
                              may_undo, restore)
 from loaders.schema import TABLES
 
-BACKENDS = ["parquet"]   # PostgreSQL joins with loaders/store/postgres.py
+BACKENDS = ["parquet", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
