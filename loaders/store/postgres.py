@@ -12,25 +12,22 @@ on that hash. Reads of several tables share one snapshot."""
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import threading
 import zlib
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql
 from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..schema import TABLES, arrow_schema, conform, empty_frame
+from ..schema import TABLES, conform, empty_frame
 from .base import (BATCH_TABLES, BatchExistsError, ContentExistsError, StoreFullError,
-                   StoreUnavailableError, Tables, batches_frame, check_filters, sorted_json,
-                   superseded)
+                   StoreUnavailableError)
 from .pg_schema import LIVE, UNDONE, batches, changes
+from .pg_read import batch_manifests, list_batches, load_tables, read_table  # noqa: F401 (API)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # advisory lock keys (two-int form): (app, what); a content lock uses (CONTENT, crc32(sha256))
@@ -70,6 +67,9 @@ def engine(url: str):
 
 def forget(url: str) -> None:
     """Close this process's connections to the database (tests drop their databases)."""
+    from . import pg_read
+
+    pg_read.forget(url)
     with _guard:
         eng = _engines.pop(normalise(url), None)
     if eng is not None:
@@ -238,32 +238,7 @@ def store_lock(url: str):
         yield
 
 
-# ---- reading ----------------------------------------------------------------------------------
-
-ORDER = 'ORDER BY time COLLATE "C" NULLS LAST, batch_id COLLATE "C"'
-
-
-def _manifests(conn, undone: bool) -> list[tuple[int, dict]]:
-    key = "folder" if undone else "batch_id"
-    rows = conn.execute(text(f"SELECT seq, manifest, folder FROM batches WHERE status = :s "
-                             f'ORDER BY {key} COLLATE "C"'), {"s": UNDONE if undone else LIVE})
-    out = []
-    for seq, manifest, folder in rows:
-        data = sorted_json(manifest)
-        if undone:
-            data["folder"] = folder
-        out.append((seq, data))
-    return out
-
-
-def batch_manifests(url: str, undone: bool = False) -> list[dict]:
-    with _transaction(url, snapshot=True) as conn:
-        return [m for _, m in _manifests(conn, undone)]
-
-
-def list_batches(url: str, undone: bool = False) -> pd.DataFrame:
-    return batches_frame(batch_manifests(url, undone))
-
+# ---- small reads (the tables themselves: pg_read) ---------------------------------------
 
 def store_signature(url: str) -> tuple:
     """(batches ever committed, sum of their change numbers): every commit, undo and restore
@@ -271,90 +246,6 @@ def store_signature(url: str) -> tuple:
     with _transaction(url) as conn:
         return tuple(conn.execute(text(
             "SELECT count(*), coalesce(sum(changed), 0) FROM batches")).one())
-
-
-def _where(filters) -> sql.Composable:
-    parts = []
-    for column, op, value in filters:
-        col = sql.SQL("t.{}").format(sql.Identifier(column))
-        values = [value] if op == "==" else value
-        wanted = [v for v in values if v is not None]
-        terms = []
-        if wanted:
-            terms.append(sql.SQL("{} = ANY({})").format(col, sql.Literal(wanted)))
-        if len(wanted) < len(values):
-            terms.append(sql.SQL("{} IS NULL").format(col))
-        parts.append(sql.SQL("({})").format(sql.SQL(" OR ").join(terms)) if terms
-                     else sql.SQL("FALSE"))
-    return sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
-
-
-def _select(conn, table: str, names, seqs, filters, dictionary=()) -> pa.Table:
-    """The rows of `table` in the batches `seqs` (in that order, each in its own row order) as
-    an Arrow table, through COPY … TO STDOUT (CSV: an empty string is quoted, a null is not)."""
-    schema = arrow_schema(table)
-    fields = [schema.field(n) for n in names]
-    if not seqs or not names:
-        return pa.schema(fields).empty_table()
-    query = sql.SQL("COPY (SELECT {} FROM {} t JOIN unnest({}::bigint[]) WITH ORDINALITY o(seq, ord) "
-                    "ON t.batch_seq = o.seq WHERE {} ORDER BY o.ord, t.row_no) TO STDOUT "
-                    "(FORMAT csv)").format(
-        sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(n)) for n in names),
-        sql.Identifier(table), sql.Literal(list(seqs)), _where(filters))
-    buf = io.BytesIO()
-    with _raw(conn).cursor() as cur, cur.copy(query) as copy:
-        for data in copy:
-            buf.write(data)
-    if not buf.tell():
-        return pa.schema(fields).empty_table()
-    types = {f.name: (pa.dictionary(pa.int32(), f.type) if f.name in dictionary else f.type)
-             for f in fields}
-    buf.seek(0)
-    arrow = pacsv.read_csv(
-        buf, read_options=pacsv.ReadOptions(column_names=list(names)),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
-                                             strings_can_be_null=True,
-                                             quoted_strings_can_be_null=False))
-    return arrow.unify_dictionaries() if dictionary else arrow
-
-
-def _seqs(conn, batch_ids) -> list[int]:
-    """The batches by id, in that order: the live one, else the latest undone one."""
-    if batch_ids is None:
-        return list(conn.execute(text(f"SELECT seq FROM batches WHERE status = 'live' {ORDER}"))
-                    .scalars())
-    ids = list(dict.fromkeys(batch_ids))
-    rows = conn.execute(text(
-        "SELECT DISTINCT ON (batch_id) batch_id, seq FROM batches WHERE batch_id = ANY(:ids) "
-        "ORDER BY batch_id, (status = 'live') DESC, seq DESC"), {"ids": ids})
-    found = dict(rows.all())
-    return [found[b] for b in batch_ids if b in found]
-
-
-def read_table(table: str, columns=None, batch_ids=None, filters=None, url: str = "",
-               dictionary=()) -> pa.Table:
-    filters = check_filters(table, columns, filters)
-    names = [c.name for c in TABLES[table]] if columns is None else list(columns)
-    with _transaction(url, snapshot=True) as conn:
-        return _select(conn, table, names, _seqs(conn, batch_ids), filters, dictionary)
-
-
-def load_tables(url: str) -> Tables:
-    with _transaction(url, snapshot=True) as conn:
-        listed = _manifests(conn, undone=False)
-        frame = batches_frame([m for _, m in listed])
-        order = {m["batch_id"]: seq for seq, m in listed}
-        seqs = [order[b] for b in frame.get("batch_id", [])]
-        out = {}
-        for table in BATCH_TABLES:
-            arrow = _select(conn, table, [c.name for c in TABLES[table]], seqs, [])
-            out[table] = conform(table, arrow.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
-    replaced = superseded(frame)
-    if replaced:
-        claims = out["claims"]
-        out["claims"] = claims[~claims["claim_id"].isin(replaced)].reset_index(drop=True)
-    return Tables(**out, batches=frame)
 
 
 def find_sha256(sha256: str, url: str) -> dict | None:
