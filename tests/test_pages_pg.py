@@ -67,3 +67,11 @@ def test_every_page_renders_on_the_database(pg_database, monkeypatch, page, titl
     write_fixture(pg_database)
     at = open_app(pg_database, monkeypatch, page)
     assert at.title[0].value == title and not at.error
+
+
+def test_a_database_out_of_reach_is_a_clear_message(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", "postgresql+psycopg://u:pa55-xyz@127.0.0.1:1/none")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "无法连接数据库" in at.error[0].value and "pa55-xyz" not in at.error[0].value
