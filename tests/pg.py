@@ -3,6 +3,7 @@ installs them) run as an unprivileged user (the server refuses root), in a tempo
 free port, stopped when the test session ends. Each test gets a fresh database."""
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -113,13 +114,22 @@ def pg_server():
     server.stop()
 
 
+@contextlib.contextmanager
+def fresh_database(server: Server):
+    """A new, empty database on the server (its URL), dropped after."""
+    from loaders.store import postgres
+
+    name = server.new_database()
+    url = server.url(name)
+    try:
+        yield url
+    finally:
+        postgres.forget(url)
+        server.admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def pg_database(pg_server):
     """A fresh, empty database on the test server: its URL."""
-    from loaders.store import postgres
-
-    name = pg_server.new_database()
-    url = pg_server.url(name)
-    yield url
-    postgres.forget(url)
-    pg_server.admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database(pg_server) as url:
+        yield url

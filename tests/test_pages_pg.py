@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders.synth import write_fixture
+from tests.pg import fresh_database
 from tests.test_pages import APP, PAGE_FILES, expected_metrics, metrics
 from ui.queries import Filters
 
@@ -62,10 +63,16 @@ def test_overview_on_the_database_shows_other_processes_batches(pg_database, tmp
     assert metrics(at) == expected_metrics(folder, Filters())
 
 
+@pytest.fixture(scope="module")
+def fixture_database(pg_server):
+    with fresh_database(pg_server) as url:
+        write_fixture(url)
+        yield url
+
+
 @pytest.mark.parametrize("page,title", PAGE_FILES)
-def test_every_page_renders_on_the_database(pg_database, monkeypatch, page, title):
-    write_fixture(pg_database)
-    at = open_app(pg_database, monkeypatch, page)
+def test_every_page_renders_on_the_database(fixture_database, monkeypatch, page, title):
+    at = open_app(fixture_database, monkeypatch, page)
     assert at.title[0].value == title and not at.error
 
 
