@@ -1,6 +1,5 @@
 """The database tables of the server store, made from loaders.schema's declarations: one table
-per batch table (its declared columns, plus the batch it belongs to and its row number in the
-batch) and `batches` (one row per commit: its manifest and whether it is live or undone).
+per declared table (its columns, plus the batch it belongs to and its row number in the batch) and `batches` (one row per commit: its manifest and whether it is live or undone).
 Alembic's migrations (loaders/migrations) create them; a test checks that the migrated database
 is exactly this metadata, so a schema change without a migration fails."""
 from __future__ import annotations
@@ -11,7 +10,6 @@ from sqlalchemy import (BigInteger, Column, Double, ForeignKey, Index, Integer, 
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..schema import TABLES
-from .base import BATCH_TABLES
 
 LIVE, UNDONE = "live", "undone"
 # every commit, undo and restore takes the next number: the store's signature only grows
@@ -46,5 +44,7 @@ def data_table(name: str) -> Table:
     return Table(name, metadata, *cols)
 
 
-tables = {name: data_table(name) for name in BATCH_TABLES}
+# every table loaders.schema declares is a batch's table (the four of BATCH_TABLES, and those made
+# from them at commit, such as a batch's rollup): one database table each, each row with its batch
+tables = {name: data_table(name) for name in TABLES}
 Index("documents_sha256", tables["documents"].c.sha256)

@@ -172,9 +172,9 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     """Store a batch in one transaction; raise BatchExistsError if a live batch has that id,
     ContentExistsError if `unique_sha256` is given and a live batch holds that content."""
     frames = {t: empty_frame(t) if tables.get(t) is None else
-              conform(t, tables[t].assign(batch_id=batch_id)) for t in BATCH_TABLES}
+              conform(t, tables[t].assign(batch_id=batch_id)) for t in TABLES}
     data = json.loads(json.dumps({**manifest, "batch_id": batch_id,
-                                  "rows": {t: int(len(f)) for t, f in frames.items()}},
+                                  "rows": {t: int(len(frames[t])) for t in BATCH_TABLES}},
                                  ensure_ascii=False))
     time = data.get("time")
     try:
