@@ -1,4 +1,6 @@
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
+# the sums of the stores' rollups (ui/cube_store.py) of the tests' throwaway stores: not in ~/.cache
+os.environ.setdefault("DASHBOARD_CACHE_DIR", tempfile.mkdtemp(prefix="dashboard-cache-"))
 
 from tests.pg import pg_database, pg_server  # noqa: E402,F401  (fixtures)
 

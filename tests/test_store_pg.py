@@ -119,7 +119,8 @@ copy = postgres._copy_in
 
 def slow(conn, table, seq, frame):
     copy(conn, table, seq, frame)
-    mark.write_text(table)
+    mark.with_suffix(".tmp").write_text(table)
+    mark.with_suffix(".tmp").replace(mark)   # whole, at once
     time.sleep(120)   # killed here, inside the commit's transaction
 
 postgres._copy_in = slow
@@ -167,6 +168,7 @@ from ui.dataset import load_dataset
 url, me, go, done = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 before = store.store_signature(url)
 seen_before = sorted(load_dataset(url).batches["batch_id"])
+(done.parent / f"ready-{me}").touch()
 while not go.exists():
     time.sleep(0.005)
 for i in range(4):
@@ -191,7 +193,11 @@ def test_two_app_processes_see_each_others_batches(pg_database, tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", APP, pg_database, me, str(go), str(done)],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for me in ("a", "b")]
-    time.sleep(0.5)
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"ready-{me}").exists() for me in ("a", "b")):   # both have read
+        assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     go.touch()
     results = []
     for p in procs:
@@ -221,6 +227,8 @@ def test_both_stores_give_equal_tables(pg_database, tmp_path):
     pd.testing.assert_frame_equal(store.list_batches(folder, undone=True),
                                   store.list_batches(pg_database, undone=True))
     assert b.claims["object"].iloc[-1] == "" and b.claims["per"].isna().all()
+    rollups = [store.read_table("rollups", root=r) for r in (folder, pg_database)]
+    assert rollups[0].num_rows and rollups[0].equals(rollups[1])   # made at commit, stored alike
     assert store.store_signature(pg_database) == store.store_signature(pg_database)
 
 

@@ -97,6 +97,8 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     holds that content already: the database decides it inside the commit's transaction (a
     unique index, and an advisory lock on the hash); the folder store checks it here, under the
     store_lock its caller holds."""
+    from ..rollups import with_rollups   # the batch's figures rolled up once, here
+    tables = with_rollups(batch_id, tables)
     pg, target = _backend(root)
     if pg:
         return pg.commit_batch(batch_id, tables, manifest, target, unique_sha256)

@@ -9,6 +9,8 @@ import pandas as pd
 from ..errors import LoaderError
 
 BATCH_TABLES = ("claims", "communities", "initiatives", "documents")
+# made from a batch's tables at commit (loaders/rollups.py), written and read like them
+DERIVED_TABLES = ("rollups",)
 # The equality filters read_table understands: (column, "==", value) and (column, "in", values);
 # a None value (or a None among the values) matches the column's nulls.
 FILTER_OPS = ("==", "in")

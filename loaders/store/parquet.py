@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..schema import arrow_schema, conform, empty_frame
-from .base import BATCH_TABLES, BatchExistsError, StoreFullError, batches_frame
+from .base import BATCH_TABLES, DERIVED_TABLES, BatchExistsError, StoreFullError, batches_frame
 
 try:
     import fcntl
@@ -130,11 +130,12 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{batch_id}-p{os.getpid()}@{_host()}-", dir=root))
     try:
         counts = {}
-        for table in BATCH_TABLES:
+        for table in (*BATCH_TABLES, *DERIVED_TABLES):
             frame = tables.get(table)
             frame = empty_frame(table) if frame is None else frame.assign(batch_id=batch_id)
             _write_table(frame, table, tmp / f"{table}.parquet")
-            counts[table] = int(len(frame))
+            if table in BATCH_TABLES:
+                counts[table] = int(len(frame))
         data = {**manifest, "batch_id": batch_id, "rows": counts}
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
