@@ -1,4 +1,4 @@
-"""The `python -m loaders` command line: extract, evaluate, build, import."""
+"""The `python -m loaders` command line: extract, evaluate, build, import, export."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,8 @@ from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_
                       max_upload_bytes, max_upload_rows)
 from .sheets import SHEET_COLUMN, SHEET_SUFFIXES, combine, guess_mapping, read_sheets, validate
 from .sheets.stored import stored_facts
-from .store import commit_batch, compact, store_root
+from .store import (commit_batch, compact, copy_store, is_database, list_batches,
+                    store_root, undo_batch)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -91,12 +92,17 @@ def cmd_build(args) -> int:
         raise LoaderError("没有找到可导入的文章（.txt/.docx/.pdf），请检查 --seeds 目录", path=str(seeds))
     digest = hashlib.sha256("".join(hashlib.sha256(p.read_bytes()).hexdigest()
                                     for p in paths).encode()).hexdigest()
-    # The default batch is the build's own output: replace it whole.
-    shutil.rmtree(root / "batches" / DEFAULT_BATCH, ignore_errors=True)
+    # The default batch is the build's own output: replace it whole (in a database, the old one
+    # is undone, as every batch there: kept, never deleted).
+    if not is_database(root):
+        shutil.rmtree(root / "batches" / DEFAULT_BATCH, ignore_errors=True)
+    elif DEFAULT_BATCH in set(list_batches(root).get("batch_id", [])):
+        undo_batch(DEFAULT_BATCH, root)
     counts = _commit_articles(paths, DEFAULT_BATCH, {
         "kind": "default", "file": "shared/seeds", "sha256": digest, "uploader": "build",
         "time": DEFAULT_TIME, "status": "committed"}, root)
-    print(f"已生成默认数据 {root / 'batches' / DEFAULT_BATCH}：" +
+    where = f"批次 {DEFAULT_BATCH}" if is_database(root) else root / "batches" / DEFAULT_BATCH
+    print(f"已生成默认数据 {where}：" +
           "，".join(f"{k} {v} 行" for k, v in counts.items()))
     return 0
 
@@ -197,6 +203,19 @@ def cmd_compact(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """The live batches, from either store, as a folder of Parquet files (the folder store's
+    layout, for DuckDB, Spark or Trino), or into a database (moving a folder store there)."""
+    out = args.parquet or args.database
+    try:
+        ids = copy_store(out, args.data)
+    except FileExistsError:
+        raise LoaderError("这里已有数据，没有导出；请换一个空文件夹（或空数据库）。",
+                          path=str(out) if args.parquet else "数据库") from None
+    print(f"已导出 {len(ids)} 个批次到 " + (str(out) if args.parquet else "数据库"))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description="社区治理数据看板：文章与表格导入")
     sub = p.add_subparsers(dest="command", required=True)
@@ -233,6 +252,15 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--max-bytes", type=int, default=max_upload_bytes(),
                    help="size limit of one file (default $DASHBOARD_MAX_UPLOAD_MB MB or 20 MB)")
     i.set_defaults(func=cmd_import)
+    x = sub.add_parser("export", help="write the store's live batches as Parquet files "
+                                      "(batches/<id>/<table>.parquet) or into a database, "
+                                      "from either store")
+    to = x.add_mutually_exclusive_group(required=True)
+    to.add_argument("--parquet", help="an empty (or new) folder to write")
+    to.add_argument("--database", help="an empty database to write (postgresql+psycopg://…)")
+    x.add_argument("--data", default=None, help="the store to read (a folder or a database URL; "
+                                                "default: as the app chooses)")
+    x.set_defaults(func=cmd_export)
     return p
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 from .errors import LoaderError
 from .places import Gazetteer
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
-from .store import (batch_districts, commit_batch, find_sha256, list_batches, restore_batch,
-                    store_lock)
+from .store import (ContentExistsError, batch_districts, commit_batch, find_sha256, list_batches,
+                    restore_batch, store_lock)
 
 ALL_DISTRICTS = None   # an uploader's `districts` when they may write anywhere
 
@@ -60,10 +60,10 @@ def import_lock(root=None):
 
 def _commit_new(sha256: str, batch_id: str, tables: dict, manifest: dict, root) -> None:
     with import_lock(root):
-        imported = find_imported(sha256, root)
-        if imported is not None:
-            raise AlreadyImportedError(imported)
-        commit_batch(batch_id, tables, manifest, root)
+        try:
+            commit_batch(batch_id, tables, manifest, root, unique_sha256=sha256)
+        except ContentExistsError as err:
+            raise AlreadyImportedError(Imported(**err.found)) from None
 
 
 def outside_districts(frame: pd.DataFrame, districts) -> pd.Series:
@@ -217,7 +217,10 @@ def restore(folder: str, root=None) -> dict:
         imported = find_imported(manifest.get("sha256", ""), root)
         if imported is not None:
             raise AlreadyImportedError(imported)
-        restore_batch(folder, root)
+        try:
+            restore_batch(folder, root)
+        except ContentExistsError as err:   # the database's unique index on live content
+            raise AlreadyImportedError(Imported(**err.found)) from None
     return manifest
 
 

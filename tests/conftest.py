@@ -11,6 +11,8 @@ sys.path.insert(0, str(ROOT))
 # the sums of the stores' rollups (ui/cube_store.py) of the tests' throwaway stores: not in ~/.cache
 os.environ.setdefault("DASHBOARD_CACHE_DIR", tempfile.mkdtemp(prefix="dashboard-cache-"))
 
+from tests.pg import pg_database, pg_server  # noqa: E402,F401  (fixtures)
+
 
 @pytest.fixture
 def seeds_dir() -> Path:

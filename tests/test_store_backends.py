@@ -14,7 +14,7 @@ from loaders.imports import (AlreadyImportedError, commit_article, find_imported
                              may_undo, restore)
 from loaders.schema import TABLES
 
-BACKENDS = ["parquet"]   # PostgreSQL joins with loaders/store/postgres.py
+BACKENDS = ["parquet", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -150,6 +150,7 @@ def test_null_districts_count_as_empty(root):
     ([("street", "in", ["x", None]), ("value", "==", 21.0)], ["b1-c1", "b2-c1"]),
     ([("place_note", "==", "无")], []),
     ([("district", "in", [])], []),
+    ([("community", "in", ["社区1", 'a"b,{c}\\\'d', "NULL"])], ["b1-c1", "b2-c1"]),
 ])
 def test_read_table_filters(root, filters, expect):
     commit(root, "b1", "1", n=3)

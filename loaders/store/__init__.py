@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from ..schema import TABLES
 from . import parquet, parquet_read
-from .base import BATCH_TABLES, BatchExistsError, StoreFullError, Tables, superseded
+from .base import (BATCH_TABLES, BatchExistsError, ContentExistsError, StoreFullError,
+                   StoreUnavailableError, Tables, superseded)
 from .parquet import DEFAULT_ROOT, MANIFEST, STALE_AFTER, TMP_PREFIX
 
 SECTION = "dashboard"   # [connections.dashboard] in secrets.toml, as st.connection("dashboard")
@@ -90,13 +91,21 @@ def _backend(root):
 
 
 def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
-                 root: str | os.PathLike | None = None):
-    """Store a batch whole or not at all; raise BatchExistsError if that batch id is stored."""
+                 root: str | os.PathLike | None = None, unique_sha256: str | None = None):
+    """Store a batch whole or not at all; raise BatchExistsError if that batch id is stored.
+    With `unique_sha256` (an uploaded file's content), raise ContentExistsError if a live batch
+    holds that content already: the database decides it inside the commit's transaction (a
+    unique index, and an advisory lock on the hash); the folder store checks it here, under the
+    store_lock its caller holds."""
     from ..rollups import with_rollups   # the batch's figures rolled up once, here
     tables = with_rollups(batch_id, tables)
     pg, target = _backend(root)
     if pg:
-        return pg.commit_batch(batch_id, tables, manifest, target)
+        return pg.commit_batch(batch_id, tables, manifest, target, unique_sha256)
+    if unique_sha256:
+        found = parquet_read.find_sha256(unique_sha256, target)
+        if found is not None:
+            raise ContentExistsError(found)
     return parquet.commit_batch(batch_id, tables, manifest, target)
 
 
@@ -117,6 +126,13 @@ def list_batches(root: str | os.PathLike | None = None, undone: bool = False) ->
     `folder` that names it for restore_batch), oldest first."""
     pg, target = _backend(root)
     return (pg or parquet).list_batches(target, undone=undone)
+
+
+def batch_manifests(root: str | os.PathLike | None = None, undone: bool = False) -> list[dict]:
+    """The live (or undone) batches' manifests as stored, one dict each (undone ones with their
+    `folder`)."""
+    pg, target = _backend(root)
+    return (pg or parquet).batch_manifests(target, undone)
 
 
 def store_signature(root: str | os.PathLike | None = None) -> tuple:
@@ -185,8 +201,26 @@ def store_lock(root: str | os.PathLike | None = None):
     return (pg or parquet).store_lock(target)
 
 
+def copy_store(dst: str | os.PathLike, root: str | os.PathLike | None = None) -> list[str]:
+    """Write the live batches of the store at `root` into the store `dst`, batch by batch and
+    each whole: a folder gets the folder store's layout (batches/<id>/<table>.parquet +
+    batch.json, what DuckDB, Spark or Trino read), a database URL the same batches as rows.
+    `dst` must hold no live batch yet (FileExistsError). Returns the batch ids written."""
+    if len(list_batches(dst)):
+        raise FileExistsError(f"{store_root(dst)} 里已有数据")
+    done = []
+    for manifest in batch_manifests(root):
+        b = manifest["batch_id"]
+        frames = {t: read_table(t, batch_ids=[b], root=root).to_pandas(
+                     types_mapper={pa.int64(): pd.Int64Dtype()}.get) for t in BATCH_TABLES}
+        commit_batch(b, frames, {k: v for k, v in manifest.items() if k != "rows"}, dst)
+        done.append(b)
+    return done
+
+
 __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
            "load_claims", "superseded", "store_signature", "store_root", "clean_stale",
            "BatchExistsError", "StoreFullError", "TABLES", "find_sha256", "batch_districts",
            "read_table", "store_lock", "compact", "is_database", "BATCH_TABLES", "DEFAULT_ROOT", "MANIFEST",
-           "TMP_PREFIX", "STALE_AFTER"]
+           "TMP_PREFIX", "STALE_AFTER", "ContentExistsError", "StoreUnavailableError",
+           "batch_manifests", "copy_store"]

@@ -37,6 +37,41 @@ class StoreFullError(LoaderError):
                          "所在磁盘的空间（或请管理员扩容）后重试。")
 
 
+class ContentExistsError(FileExistsError):
+    """A live batch already holds this content (commit_batch's `unique_sha256`); `found` says
+    where: batch_id, file, time, uploader."""
+
+    def __init__(self, found: dict):
+        self.found = found
+        super().__init__(f"同样内容的文件已经导入过（批次 {found.get('batch_id', '')}）")
+
+
+class StoreUnavailableError(LoaderError):
+    """The database cannot be reached (or refuses us): nothing was read or written."""
+
+    def __init__(self, where: str, reason):
+        super().__init__(f"无法连接数据库 {where}（{str(reason).strip()[:200]}）。请检查 "
+                         "DASHBOARD_DATABASE_URL 或 .streamlit/secrets.toml 的 [connections.dashboard] "
+                         "设置，并确认数据库在运行；已有的数据没有受影响。")
+
+
+def sorted_json(value):
+    """A manifest with its keys in order at every level, as the folder store writes batch.json."""
+    if isinstance(value, dict):
+        return {k: sorted_json(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_json(v) for v in value]
+    return value
+
+
+def batches_frame(manifests: list[dict]) -> pd.DataFrame:
+    """list_batches' table: one row per manifest, oldest first (by time, then batch id)."""
+    frame = pd.DataFrame(manifests)
+    if len(frame) and "time" in frame:
+        frame = frame.sort_values(["time", "batch_id"], kind="stable").reset_index(drop=True)
+    return frame
+
+
 def superseded(batches: pd.DataFrame) -> set[str]:
     """The claim ids that live batches replace (manifest "replaces": the user chose "替换已有数据"
     for a repeated figure): they are left out of every read; undoing the replacing batch brings

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..schema import arrow_schema, conform, empty_frame
-from .base import BATCH_TABLES, DERIVED_TABLES, BatchExistsError, StoreFullError
+from .base import BATCH_TABLES, DERIVED_TABLES, BatchExistsError, StoreFullError, batches_frame
 
 try:
     import fcntl
@@ -199,9 +199,9 @@ def restore_batch(folder_name: str, root: str | os.PathLike | None = None) -> Pa
     return dst
 
 
-def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
+def batch_manifests(root: str | os.PathLike | None = None, undone: bool = False) -> list[dict]:
     """The manifests of the stored batches (or, with `undone`, of the undone ones, each with the
-    `folder` it sits in under undone/), oldest first."""
+    `folder` it sits in under undone/), in folder order."""
     folder = store_folder(root) / ("undone" if undone else "batches")
     rows = []
     for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
@@ -212,10 +212,12 @@ def list_batches(root: str | os.PathLike | None = None, undone: bool = False) ->
         if undone:
             data["folder"] = manifest.parent.name
         rows.append(data)
-    frame = pd.DataFrame(rows)
-    if len(frame) and "time" in frame:
-        frame = frame.sort_values(["time", "batch_id"], kind="stable").reset_index(drop=True)
-    return frame
+    return rows
+
+
+def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
+    """The manifests of the stored (or undone) batches as a table, oldest first."""
+    return batches_frame(batch_manifests(root, undone))
 
 
 def store_signature(root: str | os.PathLike | None = None) -> tuple:
