@@ -8,6 +8,7 @@ import streamlit as st
 from ui import links, style
 from ui.filters import render_filters
 from ui.navigation import build_navigation, run_page
+from loaders.store import StoreUnavailableError
 from ui.state import current_dataset
 
 st.set_page_config(page_title="社区治理数据看板", page_icon=":material/insights:", layout="wide")
@@ -16,5 +17,10 @@ page = build_navigation()
 links.note_page(page.url_path)   # before any bound widget: a link's filters must apply
 with st.sidebar:
     st.caption("成都市社区治理数据看板")
-render_filters(current_dataset())
+try:
+    dataset = current_dataset()
+except StoreUnavailableError as err:   # the database is set but cannot be reached
+    st.error(str(err), icon=":material/cloud_off:")
+    st.stop()
+render_filters(dataset)
 run_page(page)

@@ -1,14 +1,22 @@
-"""How fast the overview is on a big store, and how much memory the process needs.
+"""How fast the overview is on a big store, and how much memory the app process needs.
 
-    python benchmarks/bench_dashboard.py --claims 1000000
+    .venv/bin/python benchmarks/bench_dashboard.py --claims 1000000 3000000 10000000 \\
+        --store /tmp/bench-stores
 
-Makes (or reuses, with --store) a synthetic store, then in a fresh process measures:
-  cold  reading the store + the overview's queries, aggregation and figures, first time
-  warm  the same overview again on the loaded data (median of --repeat runs), unfiltered and
-        with a district filter, as a rerun after a click
-  rss   the process's peak resident memory
-and, as a baseline from the same run and machine, a plain pandas read of the same Parquet
-files (every column). Targets: warm ≤ 0.5 s, cold ≤ 2 s, RSS < 1.5 GB. Prints; asserts nothing.
+For each size, makes (or reuses: --store is a folder holding one store per size, or with one
+size the store itself, or a database URL) a synthetic store, then measures each path in a fresh
+process:
+  first    the app's first start after a commit: the batches' rollups summed (then kept)
+  rollups  the app's cold start: the overview from the summed rollups (ui/cubes.py)
+  claims   the pandas path before rollups: every claim's coded columns read, the overview made
+           from them (ui.overview.overview_from_claims), run in the same run for the ratio
+and reports for each
+  cold     first overview in a fresh process (reading the store included)
+  warm     the same overview again (median of --repeat runs), as a rerun after a click
+  district the overview filtered to one district, warm
+  rss      the process's peak resident memory
+Targets for the rollups at 10M claims: cold ≤ 2 s, warm ≤ 0.3 s, RSS < 1 GB. Prints a
+markdown table (for the README) and one JSON line per run; asserts nothing.
 """
 from __future__ import annotations
 
@@ -18,95 +26,114 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PATHS = ("rollups", "claims")
+RUNS = ("first", "rollups", "claims")   # first: rollups right after a commit (summed, not cached)
 
 
-def measure(store: str, repeat: int) -> dict:
+def measure(store: str, path: str, repeat: int) -> dict:
     """Runs in the child process: everything timed here starts from a cold process."""
     t = time.perf_counter()
-    import pandas as pd  # noqa: F401  (imports are timed apart from the work)
-    import pyarrow.parquet as pq
-
     from ui.dataset import load_dataset
-    from ui.overview import build_overview
+    from ui.overview import build_overview, overview_from_claims
     from ui.queries import Filters
     imports = time.perf_counter() - t
+    make = build_overview if path == "rollups" else overview_from_claims
 
     t = time.perf_counter()
     ds = load_dataset(store)
-    loaded = time.perf_counter() - t
-    t = time.perf_counter()
-    view = build_overview(ds, Filters())
-    first = time.perf_counter() - t
+    if path == "claims":
+        ds.facts   # what load_dataset read before rollups: every claim's coded columns
+    view = make(ds, Filters())
+    cold = time.perf_counter() - t
+    if path == "rollups":
+        assert ds._numbers is None, "the overview read the claims"
 
     def timed(filters) -> float:
         runs = []
         for _ in range(repeat):
             t = time.perf_counter()
-            build_overview(ds, filters)
+            make(ds, filters)
             runs.append(time.perf_counter() - t)
         return statistics.median(runs)
 
-    district = next(iter(ds.numbers["district"].dropna().cat.categories), None)
+    districts = sorted(ds.communities["district"].dropna().unique())
     warm = timed(Filters())
-    warm_filtered = timed(Filters(district=(district,)) if district else Filters())
+    district = timed(Filters(district=(districts[0],)))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {"path": path, "claims": view.counts.mentions, "facts": view.counts.facts,
+            "imports_s": imports, "cold_s": cold, "warm_s": warm, "district_s": district,
+            "rss_mb": rss}
 
-    t = time.perf_counter()
-    files = sorted(Path(store).glob("batches/*/claims.parquet"))
-    baseline_rows = sum(len(pq.read_table(f).to_pandas()) for f in files)
-    baseline = time.perf_counter() - t
-    return {"claims": len(ds.numbers), "facts": view.counts.facts, "imports_s": imports,
-            "load_s": loaded, "overview_first_s": first, "cold_s": loaded + first,
-            "warm_s": warm, "warm_filtered_s": warm_filtered, "rss_mb": rss,
-            "baseline_read_s": baseline, "baseline_rows": baseline_rows}
+
+def _store_for(base: str | None, claims: int) -> str:
+    if base is not None and "://" in base:
+        return base    # a database store: used as it is
+    import tempfile
+    if base is None:
+        folder = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    else:   # a store itself, or a folder of stores, one per size
+        folder = Path(base) if (Path(base) / "batches").exists() else Path(base) / f"store-{claims}"
+    if not (folder / "batches").exists():
+        # in its own process: Linux keeps a process's peak RSS across fork and exec
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "loaders.synth", "--claims", str(claims),
+                        "--out", str(folder), "--seed", "0"], cwd=ROOT, check=True,
+                       capture_output=True)
+        print(f"生成 {claims:,} 条合成数据：{time.perf_counter() - t:.1f} s（{folder}）", flush=True)
+    return str(folder)
+
+
+def _run(store: str, run: str, repeat: int) -> dict:
+    path = "rollups" if run == "first" else run
+    if run == "first" and "://" not in store:
+        import shutil
+
+        from ui.cube_store import cache_folder
+        shutil.rmtree(cache_folder(store), ignore_errors=True)
+    out = subprocess.run([sys.executable, __file__, "--child", path, "--store", store,
+                          "--repeat", str(repeat)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{path} on {store} failed:\n{out.stderr[-3000:]}")
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "path": run}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--claims", type=int, default=1_000_000)
-    parser.add_argument("--store", help="store folder to reuse or create (default: temporary)")
+    parser.add_argument("--claims", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--store", help="folder of stores to reuse or create, or a database URL")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
+    parser.add_argument("--child", choices=PATHS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(measure(args.store, args.repeat)))
+        print(json.dumps(measure(args.store, args.child, args.repeat)))
         return 0
 
-    tmp = None
-    store = Path(args.store) if args.store else Path(tmp := tempfile.mkdtemp(prefix="bench-store-"))
-    if not (store / "batches").exists():
-        # in its own process: Linux keeps a process's peak RSS across fork and exec, so a
-        # generator run in this process would be counted as the measuring child's memory
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "loaders.synth", "--claims", str(args.claims),
-                        "--out", str(store), "--seed", "0"], cwd=ROOT, check=True,
-                       capture_output=True)
-        print(f"生成 {args.claims:,} 条合成数据：{time.perf_counter() - t:.1f} s（{store}）")
-    out = subprocess.run([sys.executable, __file__, "--child", "--store", str(store),
-                          "--repeat", str(args.repeat)], capture_output=True, text=True, check=True)
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    ratio = r["cold_s"] / r["baseline_read_s"]
-    print(f"数据：{r['claims']:,} 条（去重后 {r['facts']:,} 条）")
-    print(f"冷启动（读数据 {r['load_s']:.2f} s + 首次总览 {r['overview_first_s']:.2f} s）："
-          f"{r['cold_s']:.2f} s   目标 ≤ 2 s   {'达标' if r['cold_s'] <= 2 else '未达标'}")
-    print(f"热重跑（总览，无筛选，{args.repeat} 次中位数）：{r['warm_s']:.3f} s   目标 ≤ 0.5 s   "
-          f"{'达标' if r['warm_s'] <= 0.5 else '未达标'}")
-    print(f"热重跑（总览，筛选一个区县）：{r['warm_filtered_s']:.3f} s")
-    print(f"进程内存峰值：{r['rss_mb']:.0f} MB   目标 < 1536 MB   "
-          f"{'达标' if r['rss_mb'] < 1536 else '未达标'}")
-    print(f"基线（pandas 直接读取同一批 Parquet 的全部列）：{r['baseline_read_s']:.2f} s；"
-          f"冷启动 / 基线 = {ratio:.2f}")
-    print(f"（模块导入 {r['imports_s']:.2f} s 不计入）")
-    print(json.dumps({**r, "cold_over_baseline": ratio}))
-    if tmp:
-        import shutil
-        shutil.rmtree(tmp, ignore_errors=True)
+    rows = []
+    for claims in args.claims:
+        store = _store_for(args.store, claims)
+        results = {r: _run(store, r, args.repeat) for r in args.runs}
+        for r in results.values():
+            print(json.dumps(r), flush=True)
+        rows.append((claims, results))
+
+    print("\n| claims | path | cold | warm | one district (warm) | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for claims, results in rows:
+        for p, r in results.items():
+            print(f"| {claims:,} | {p} | {r['cold_s']:.2f} s | {r['warm_s']:.3f} s | "
+                  f"{r['district_s']:.3f} s | {r['rss_mb'] / 1024:.2f} GB |")
+        if {"rollups", "claims"} <= set(results):
+            new, old = results["rollups"], results["claims"]
+            print(f"| {claims:,} | claims ÷ rollups | {old['cold_s'] / new['cold_s']:.1f}× | "
+                  f"{old['warm_s'] / new['warm_s']:.1f}× | "
+                  f"{old['district_s'] / new['district_s']:.1f}× | "
+                  f"{old['rss_mb'] / new['rss_mb']:.1f}× |")
     return 0
 
 

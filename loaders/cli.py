@@ -1,4 +1,4 @@
-"""The `python -m loaders` command line: extract, evaluate, build, import."""
+"""The `python -m loaders` command line: extract, evaluate, build, import, export."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,9 @@ from .readers import ARTICLE_SUFFIXES, read_document, read_link, read_pasted
 from .imports import (AlreadyImportedError, commit_article, commit_sheet, error_rows,
                       max_upload_bytes, max_upload_rows)
 from .sheets import SHEET_COLUMN, SHEET_SUFFIXES, combine, guess_mapping, read_sheets, validate
-from .store import commit_batch, load_tables, store_root
+from .sheets.stored import stored_facts
+from .store import (commit_batch, compact, copy_store, is_database, list_batches,
+                    store_root, undo_batch)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -90,20 +92,25 @@ def cmd_build(args) -> int:
         raise LoaderError("没有找到可导入的文章（.txt/.docx/.pdf），请检查 --seeds 目录", path=str(seeds))
     digest = hashlib.sha256("".join(hashlib.sha256(p.read_bytes()).hexdigest()
                                     for p in paths).encode()).hexdigest()
-    # The default batch is the build's own output: replace it whole.
-    shutil.rmtree(root / "batches" / DEFAULT_BATCH, ignore_errors=True)
+    # The default batch is the build's own output: replace it whole (in a database, the old one
+    # is undone, as every batch there: kept, never deleted).
+    if not is_database(root):
+        shutil.rmtree(root / "batches" / DEFAULT_BATCH, ignore_errors=True)
+    elif DEFAULT_BATCH in set(list_batches(root).get("batch_id", [])):
+        undo_batch(DEFAULT_BATCH, root)
     counts = _commit_articles(paths, DEFAULT_BATCH, {
         "kind": "default", "file": "shared/seeds", "sha256": digest, "uploader": "build",
         "time": DEFAULT_TIME, "status": "committed"}, root)
-    print(f"已生成默认数据 {root / 'batches' / DEFAULT_BATCH}：" +
+    where = f"批次 {DEFAULT_BATCH}" if is_database(root) else root / "batches" / DEFAULT_BATCH
+    print(f"已生成默认数据 {where}：" +
           "，".join(f"{k} {v} 行" for k, v in counts.items()))
     return 0
 
 
-def _import_sheet(path: Path, args, root, known_claims) -> int:
+def _import_sheet(path: Path, args, root, known) -> int:
     """Validate a spreadsheet like the upload page does; commit its valid rows as one batch."""
     sheets = read_sheets(path, max_bytes=args.max_bytes, max_rows=args.max_rows)
-    results = [validate(s, guess_mapping(s.headers), known=known_claims) for s in sheets]
+    results = [validate(s, guess_mapping(s.headers), known=known) for s in sheets]
     sheet = sheets[0] if len(sheets) == 1 else dataclasses.replace(
         sheets[0], sheet_name="、".join(s.sheet_name for s in sheets))
     result = combine(sheets, results)
@@ -179,13 +186,34 @@ def cmd_import(args) -> int:
                 code = max(code, _import_article(item, args, root))
             else:   # sheets, and the reader's hints for the rest
                 # the duplicate check sees the batches committed before this file
-                code = max(code, _import_sheet(Path(item), args, root, load_tables(root).claims))
+                code = max(code, _import_sheet(Path(item), args, root, stored_facts(root)))
         except AlreadyImportedError as err:
             print(f"{item}：{err}", file=sys.stderr)
         except KeyboardInterrupt:
             print(f"{item}：已取消，这个文件没有写入任何数据。", file=sys.stderr)
             return 130
     return code
+
+
+def cmd_compact(args) -> int:
+    """Pack the small batches' files into larger ones (the dashboard also does it by itself)."""
+    root = store_root(args.data)
+    n = compact(root)
+    print(f"已合并 {n} 个小批次的文件（批次、撤销和恢复不变）" if n else "没有需要合并的小批次")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """The live batches, from either store, as a folder of Parquet files (the folder store's
+    layout, for DuckDB, Spark or Trino), or into a database (moving a folder store there)."""
+    out = args.parquet or args.database
+    try:
+        ids = copy_store(out, args.data)
+    except FileExistsError:
+        raise LoaderError("这里已有数据，没有导出；请换一个空文件夹（或空数据库）。",
+                          path=str(out) if args.parquet else "数据库") from None
+    print(f"已导出 {len(ids)} 个批次到 " + (str(out) if args.parquet else "数据库"))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -205,6 +233,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", default=str(DEFAULT_SEEDS))
     b.add_argument("--data", default=None, help="store folder (default: data/)")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser("compact", help="pack small batches' files into larger ones (batches, "
+                                       "undo and restore unchanged)")
+    c.add_argument("--data", default=None)
+    c.set_defaults(func=cmd_compact)
     i = sub.add_parser("import", help="import files (or http(s) links, or - for text on stdin) "
                                       "as new batches (for administrators: no account or district "
                                       "check)", description=ADMIN_NOTE)
@@ -220,6 +252,15 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--max-bytes", type=int, default=max_upload_bytes(),
                    help="size limit of one file (default $DASHBOARD_MAX_UPLOAD_MB MB or 20 MB)")
     i.set_defaults(func=cmd_import)
+    x = sub.add_parser("export", help="write the store's live batches as Parquet files "
+                                      "(batches/<id>/<table>.parquet) or into a database, "
+                                      "from either store")
+    to = x.add_mutually_exclusive_group(required=True)
+    to.add_argument("--parquet", help="an empty (or new) folder to write")
+    to.add_argument("--database", help="an empty database to write (postgresql+psycopg://…)")
+    x.add_argument("--data", default=None, help="the store to read (a folder or a database URL; "
+                                                "default: as the app chooses)")
+    x.set_defaults(func=cmd_export)
     return p
 
 

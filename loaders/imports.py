@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import contextlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from .errors import LoaderError
 from .places import Gazetteer
 from .sheets import ERROR, PROBLEM_COLUMNS, Sheet, Validation, sheet_tables
-from .store import commit_batch, list_batches, restore_batch, store_root
-
-try:
-    import fcntl
-except ImportError:   # Windows: commits stay atomic; only the same-file race check is lost
-    fcntl = None
+from .store import (ContentExistsError, batch_districts, commit_batch, find_sha256, list_batches,
+                    restore_batch, store_lock)
 
 ALL_DISTRICTS = None   # an uploader's `districts` when they may write anywhere
 
@@ -44,19 +38,9 @@ class Imported:
 
 
 def find_imported(sha256: str, root=None) -> Imported | None:
-    """The stored batch that already holds a file with this content (by sha256), if any. Reads
-    only the manifests and the small documents tables, not the claims."""
-    for manifest in list_batches(root).to_dict("records"):
-        path = store_root(root) / "batches" / manifest["batch_id"] / "documents.parquet"
-        try:
-            docs = pq.read_table(path, columns=["doc", "sha256"]).to_pylist()
-        except FileNotFoundError:   # undone meanwhile, or a batch without documents
-            continue
-        hit = next((d for d in docs if d["sha256"] == sha256), None)
-        if hit is not None:
-            return Imported(str(manifest["batch_id"]), str(hit["doc"]),
-                            str(manifest.get("time") or ""), str(manifest.get("uploader") or ""))
-    return None
+    """The stored batch that already holds a file with this content (by sha256), if any."""
+    hit = find_sha256(sha256, root)
+    return None if hit is None else Imported(**hit)
 
 
 class AlreadyImportedError(Exception):
@@ -67,25 +51,19 @@ class AlreadyImportedError(Exception):
                          f"{imported.file}），这次没有写入任何数据。")
 
 
-@contextlib.contextmanager
 def import_lock(root=None):
     """One import at a time per store, held from the "already stored?" check to the commit, so
-    the same file sent twice at the same moment is stored once. flock is released by the OS when
-    the process dies, so a killed import never leaves the store locked."""
-    folder = store_root(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".import.lock", "a+b") as fh:
-        if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        yield
+    the same file sent twice at the same moment is stored once (loaders.store.store_lock: released
+    when the holder dies, so a killed import never leaves the store locked)."""
+    return store_lock(root)
 
 
 def _commit_new(sha256: str, batch_id: str, tables: dict, manifest: dict, root) -> None:
     with import_lock(root):
-        imported = find_imported(sha256, root)
-        if imported is not None:
-            raise AlreadyImportedError(imported)
-        commit_batch(batch_id, tables, manifest, root)
+        try:
+            commit_batch(batch_id, tables, manifest, root, unique_sha256=sha256)
+        except ContentExistsError as err:
+            raise AlreadyImportedError(Imported(**err.found)) from None
 
 
 def outside_districts(frame: pd.DataFrame, districts) -> pd.Series:
@@ -214,29 +192,17 @@ def commit_article(name: str, sha256: str, tables: dict[str, pd.DataFrame], uplo
     return {**manifest, "batch_id": batch_id, "rows": {k: len(v) for k, v in tables.items()}}
 
 
-def _districts_in(folder) -> set[str]:
-    """The districts a batch folder's claims, communities and initiatives name ("" for none)."""
-    out: set[str] = set()
-    for table in ("claims", "communities", "initiatives"):
-        try:
-            column = pq.read_table(folder / f"{table}.parquet", columns=["district"])["district"]
-        except FileNotFoundError:
-            continue
-        out |= {v if v is not None else "" for v in column.unique().to_pylist()}
-    return out
-
-
 def may_undo(batch_id: str, districts, root=None) -> bool:
     """An organiser may undo a batch that writes only to their districts (the shipped default
     data is an admin's, since it spans the city)."""
     if districts is ALL_DISTRICTS:
         return True
-    return _districts_in(store_root(root) / "batches" / batch_id) <= set(districts)
+    return batch_districts(batch_id, root) <= set(districts)
 
 
 def undone_districts(folder: str, root=None) -> set[str]:
     """The districts an undone batch would write again if restored."""
-    return _districts_in(store_root(root) / "undone" / folder)
+    return batch_districts(folder, root, undone=True)
 
 
 def may_restore(folder: str, districts, root=None) -> bool:
@@ -251,7 +217,10 @@ def restore(folder: str, root=None) -> dict:
         imported = find_imported(manifest.get("sha256", ""), root)
         if imported is not None:
             raise AlreadyImportedError(imported)
-        restore_batch(folder, root)
+        try:
+            restore_batch(folder, root)
+        except ContentExistsError as err:   # the database's unique index on live content
+            raise AlreadyImportedError(Imported(**err.found)) from None
     return manifest
 
 

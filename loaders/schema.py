@@ -95,6 +95,34 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("chars", I),
         Column("batch_id", S, False),
     ),
+    # A batch's figures rolled up at commit (loaders/rollups.py: which cube, its grain, why):
+    # one table for the four cubes, the columns a cube does not use left null.
+    "rollups": (
+        Column("cube", S, False, ("cells", "stocks", "places", "docs", "values")),
+        Column("batch_id", S, False),
+        Column("status", S, True, STATUSES),
+        Column("indicator", S),
+        Column("per", S),
+        Column("unit", S),
+        Column("kind", S),
+        Column("programme", S),
+        Column("period", S),
+        Column("district", S),
+        Column("street", S),
+        Column("community", S),
+        Column("doc", S),
+        Column("cells", S),     # docs: the "status|district" cells a document's claims are in
+        Column("qualifier", S, True, QUALIFIERS),   # stocks: of the mention chosen
+        Column("mentions", I, False),   # claims rows in the cell; docs: documents
+        Column("facts", I),                         # distinct facts first mentioned in the cell
+        Column("value", F),                         # cells: sum; stocks: the largest
+        Column("low", F),
+        Column("high", F),
+        Column("at_least", I),                      # facts with each non-exact qualifier
+        Column("at_most", I),
+        Column("approx", I),
+        Column("order", I),                         # stocks: the chosen mention's row in its batch
+    ),
 }
 
 

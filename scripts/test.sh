@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 bash scripts/install-ocr.sh
+bash scripts/install-postgres.sh || echo "PostgreSQL 安装失败：服务器存储的测试将被跳过" >&2
 bash scripts/install-browser.sh || echo "浏览器安装失败：浏览器测试将被跳过" >&2
 set +e
 .venv/bin/python -m pytest "$@"

@@ -292,7 +292,7 @@ def test_reads_stop_at_the_byte_cap(tmp_path):
 
 @pytest.mark.parametrize("kind", ["sheet", "article"])
 def test_a_full_disk_is_a_chinese_message_not_a_traceback(store, tmp_path, capsys, monkeypatch, kind):
-    from loaders import store as store_module
+    from loaders.store import parquet as store_module
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from loaders import store
+from loaders.store import parquet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,18 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # written ("claims:60" after that table, "*:0.1" after each, "-" none), a folder for its progress
 # marks, and the file whose appearance starts the commit ("-": start at once). It marks "ready" before waiting and "<table>" after
 # writing each table, so that the parent can kill it at a known point. The pause is a test-only
-# wrapper around loaders.store._write_table, made here, not a hook in the store.
+# wrapper around loaders.store.parquet._write_table, made here, not a hook in the store.
 CHILD = r"""
 import sys, time
 from pathlib import Path
 from loaders import store
+from loaders.store import parquet
 from tests.test_store_safety import batch_tables
 
 root, batch_id, n, pause, marks, go = sys.argv[1:7]
 n, marks = int(n), Path(marks)
 pause_after, _, seconds = pause.partition(":")
 tables = batch_tables(batch_id, n)
-write = store._write_table
+write = parquet._write_table
 
 def marked(frame, table, path):
     write(frame, table, path)
@@ -42,7 +44,7 @@ def marked(frame, table, path):
     if pause_after in ("*", table):
         time.sleep(float(seconds))
 
-store._write_table = marked
+parquet._write_table = marked
 (marks / "ready").touch()
 while go != "-" and not Path(go).exists():
     time.sleep(0.001)
@@ -186,7 +188,7 @@ def test_a_killed_commit_is_swept_when_the_dashboard_starts(tmp_path, monkeypatc
 
 def test_a_live_commit_folder_is_left_alone(tmp_path):
     """A folder named for a running process (this one) is not swept, however its age."""
-    live = tmp_path / f"{store.TMP_PREFIX}b-p{os.getpid()}@{store._host()}-abc123"
+    live = tmp_path / f"{store.TMP_PREFIX}b-p{os.getpid()}@{parquet._host()}-abc123"
     other_host = tmp_path / f"{store.TMP_PREFIX}b-p999999@elsewhere-abc123"
     for folder in (live, other_host):
         folder.mkdir()
@@ -234,7 +236,7 @@ def test_batch_undone_while_loading_is_left_out_whole(tmp_path, monkeypatch, dur
             store.undo_batch("b2", tmp_path)
         return read(path, *args, **kwargs)
 
-    monkeypatch.setattr(store.pq, "read_table", undo_midway)
+    monkeypatch.setattr(parquet.pq, "read_table", undo_midway)
     tables = store.load_tables(tmp_path)
     assert list(tables.batches["batch_id"]) == ["b1", "b3"]
     for table in ("claims", "documents"):

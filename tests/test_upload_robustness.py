@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders import store as store_module
+from loaders.store import parquet as store_module
 from tests.test_sheets import GOOD, HEADERS, xlsx_bytes
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"

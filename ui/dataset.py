@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from loaders.indicators import add_indicators
-from loaders.schema import TABLES, SchemaError, arrow_schema, conform, empty_frame
-from loaders.store import list_batches, store_root, superseded
+from loaders.schema import TABLES, SchemaError, conform, empty_frame
+from loaders.store import list_batches, read_table, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
+from .cube_store import load_cubes
+from .cubes import Cubes, cubes_of_claims
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
 # codes is what keeps a warm rerun of the overview well under half a second.
@@ -39,26 +38,82 @@ TEXT_COLUMNS = tuple(c.name for c in TABLES["claims"] if c.name not in READ_NUMB
 
 @dataclass
 class Dataset:
-    numbers: pd.DataFrame      # claims' coded columns + fact_key + place: what figures are made of
-    facts: pd.DataFrame        # numbers, first mention of each fact only (ui.aggregate rule 2)
+    """The store's tables. The small ones are read at once; the claims' coded columns
+    (`numbers`) only when a page needs rows, since the overview's figures come from the batches'
+    rollups (`cubes`, ui/cubes.py)."""
     communities: pd.DataFrame  # one row per community per source
     initiatives: pd.DataFrame
     documents: pd.DataFrame
     batches: pd.DataFrame
-    places: pd.DataFrame       # every known (district, street, community), for cascading filters
+    _numbers: pd.DataFrame | None = None
+    _load_numbers: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _cubes: Cubes | None = None
+    _load_cubes: Callable[[], Cubes] | None = field(default=None, repr=False)
+    _facts: pd.DataFrame | None = None
+    _places: pd.DataFrame | None = None
     _claims: pd.DataFrame | None = None
     _load_text: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def numbers(self) -> pd.DataFrame:
+        """The claims' coded columns + fact_key + place, read on first use."""
+        with self._lock:  # sessions share the cached dataset: read once
+            if self._numbers is None:
+                self._numbers = self._load_numbers()
+            return self._numbers
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        """numbers, first mention of each fact only (ui.aggregate rule 2)."""
+        with self._lock:
+            if self._facts is None:
+                self._facts = distinct_facts(self.numbers)
+            return self._facts
+
+    @property
+    def cubes(self) -> Cubes:
+        """The live batches' rollups (ui/cubes.py), read on first use."""
+        with self._lock:
+            if self._cubes is None:
+                self._cubes = self._load_cubes()
+            return self._cubes
+
+    @property
+    def places(self) -> pd.DataFrame:
+        """Every known (district, street, community), for cascading filters."""
+        with self._lock:
+            if self._places is None:
+                if self._numbers is not None:
+                    self._places = _places(self._numbers, self.communities, self.initiatives)
+                else:
+                    found = self.cubes.place_table()
+                    self._places = _places(found.astype("object").where(found.notna(), None),
+                                           self.communities, self.initiatives)
+            return self._places
+
+    def present(self, column: str) -> set:
+        """The values a claims column takes (the filters' options), without reading the claims
+        when they are not in memory yet."""
+        if self._numbers is not None:
+            s = self._numbers[column]
+            codes = s.cat.codes.to_numpy()
+            used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+            return set(s.cat.categories[used])
+        return self.cubes.present(column)
 
     @property
     def empty(self) -> bool:
-        return self.numbers.empty and self.communities.empty and self.initiatives.empty
+        claims = self.numbers.empty if self._numbers is not None \
+            else not self.cubes.combined.cells.m["mentions"].sum()
+        return claims and self.communities.empty and self.initiatives.empty
 
     @property
     def claims(self) -> pd.DataFrame:
         """Every column of the claims, same index as `numbers`; the text is read on first use."""
         with self._lock:  # sessions share the cached dataset: read the text once
             if self._claims is None:
+                self.numbers   # first: the text is cut to the same rows
                 text = self._load_text()
                 if len(text) != len(self.numbers):
                     raise SchemaError("claims: text and coded columns differ in length")
@@ -119,74 +174,35 @@ def _prepare_numbers(numbers: pd.DataFrame) -> pd.DataFrame:
     return numbers[list(NUMBER_COLUMNS)]
 
 
-def _assemble(numbers, communities, initiatives, documents, batches, claims=None,
-              load_text=None) -> Dataset:
-    return Dataset(numbers=numbers, facts=distinct_facts(numbers),
-                   communities=communities.reset_index(drop=True),
+def _assemble(communities, initiatives, documents, batches, **lazy) -> Dataset:
+    return Dataset(communities=communities.reset_index(drop=True),
                    initiatives=_categorise(initiatives).reset_index(drop=True),
                    documents=documents.drop_duplicates("doc", keep="last").reset_index(drop=True),
-                   batches=batches.reset_index(drop=True),
-                   places=_places(numbers, communities, initiatives),
-                   _claims=claims, _load_text=load_text)
+                   batches=batches.reset_index(drop=True), **lazy)
 
 
 def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
     """A Dataset from tables already in memory (tests, and callers of loaders.store.load_tables)."""
     numbers = _prepare_numbers(claims[list(READ_NUMBER_COLUMNS)])
     full = pd.concat([numbers, claims.reset_index(drop=True)[list(TEXT_COLUMNS)]], axis=1)
-    return _assemble(numbers, communities, initiatives, documents, batches, claims=full)
+    order = list(dict.fromkeys([*(batches["batch_id"] if "batch_id" in batches else []),
+                                *claims["batch_id"].astype("object")]))
+    return _assemble(communities, initiatives, documents, batches, _numbers=numbers,
+                     _claims=full, _load_cubes=lambda: cubes_of_claims(
+                         claims, order, (communities, initiatives, documents)))
 
 
 # ---- reading the store ------------------------------------------------------------------------
 
-def _read_part(root: Path, batch_id: str, table: str, names, dictionary):
-    """A batch's table, also when the batch was undone after the read began: undo moves the
-    folder whole to undone/, so what this dataset already holds of it stays readable there and
-    the lazily read text columns still line up with the numbers read before."""
-    for folder in (root / "batches" / batch_id, root / "undone" / batch_id):
-        path = folder / f"{table}.parquet"
-        try:
-            have = set(pq.read_schema(path).names)
-            if table == "claims" and "indicator" not in have:
-                # a batch of a version before indicators: read whole, indicators added on read
-                frame = add_indicators(pq.read_table(path).to_pandas())
-                keep = [n for n in names if n in frame.columns]
-                part = pa.Table.from_pandas(frame[keep], preserve_index=False)
-                part = part.cast(pa.schema([arrow_schema(table).field(n) for n in keep]))
-                for n in keep:   # the coded columns as the other batches give them
-                    if n in dictionary:
-                        part = part.set_column(part.schema.get_field_index(n), n,
-                                               part.column(n).dictionary_encode())
-                have = set(keep)
-            else:
-                part = pq.read_table(path, columns=[n for n in names if n in have],
-                                     read_dictionary=[c for c in dictionary if c in names and c in have])
-        except FileNotFoundError:
-            continue
-        # A batch written before a column was added (loaders.schema `added`) reads it as null.
-        types = {c.name: c.type for c in TABLES[table]}
-        for name in names:
-            if name not in have:
-                part = part.append_column(name, pa.nulls(part.num_rows, types[name]))
-        return part.select(list(names))
-    return None   # a batch written without this table: it has no such rows
-
-
-def _read(root: Path, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
+def _read(root, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
     """One table's `columns` from the given batches, in that order, as one DataFrame; the coded
-    `dictionary` columns arrive as categoricals without a pass over the strings."""
+    `dictionary` columns arrive as categoricals without a pass over the strings. A batch undone
+    after the read began is still read (loaders.store.read_table), so the lazily read text
+    columns line up with the numbers read before."""
     names = [c.name for c in TABLES[table]] if columns is None else list(columns)
-    parts = []
-    for b in batch_ids:
-        part = _read_part(root, b, table, names, dictionary)
-        if part is not None:
-            parts.append(part)
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
+    arrow = read_table(table, names, batch_ids=batch_ids, root=root, dictionary=dictionary)
+    if not arrow.num_rows:
         return empty_frame(table)[names]
-    arrow = pa.concat_tables(parts, promote_options="permissive")
-    if dictionary:
-        arrow = arrow.unify_dictionaries()
     # nullable integers stay integers (offsets), as loaders.schema declares them
     return arrow.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
@@ -212,30 +228,35 @@ def _check_codes(numbers: pd.DataFrame) -> None:
 
 
 def load_dataset(root=None) -> Dataset:
-    """Read every batch of the store at `root` (default: $DASHBOARD_DATA_DIR or data/)."""
+    """The store at `root` (default: loaders.store.store_root()): its small tables at once,
+    the rollups and the claims when first used."""
     root = store_root(root)
     batches = list_batches(root)
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
-    raw = _read(root, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
-    keep = None
     replaced = superseded(batches)
-    if replaced:   # figures a later import replaced (loaders.store.superseded)
-        keep = ~_read(root, ids, "claims", ["claim_id"])["claim_id"].isin(replaced).to_numpy()
-        raw = raw[keep].reset_index(drop=True)
-    _check_codes(raw)
-    numbers = _prepare_numbers(raw)
-    small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
+    kept = {}
+
+    def load_numbers() -> pd.DataFrame:
+        raw = _read(root, ids, "claims", READ_NUMBER_COLUMNS, dictionary=CATEGORICAL)
+        if replaced:   # figures a later import replaced (loaders.store.superseded)
+            kept["rows"] = ~_read(root, ids, "claims", ["claim_id"])["claim_id"] \
+                .isin(replaced).to_numpy()
+            raw = raw[kept["rows"]].reset_index(drop=True)
+        _check_codes(raw)
+        return _prepare_numbers(raw)
 
     def load_text() -> pd.DataFrame:
         # the same batch list as the coded columns, so the rows line up one to one
         text = _read(root, ids, "claims", TEXT_COLUMNS)
-        if keep is not None:
-            text = text[keep].reset_index(drop=True)
+        if "rows" in kept:
+            text = text[kept["rows"]].reset_index(drop=True)
         required = [c.name for c in TABLES["claims"] if c.name in TEXT_COLUMNS and not c.nullable]
         nulls = {c: int(text[c].isna().sum()) for c in required}
         if any(nulls.values()):
             raise SchemaError(f"claims: null values in {nulls}")
         return text
 
-    return _assemble(numbers, small["communities"], small["initiatives"], small["documents"],
-                     batches, load_text=load_text)
+    small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
+    return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
+                     _load_numbers=load_numbers, _load_text=load_text,
+                     _load_cubes=lambda: load_cubes(root, batches, replaced))

@@ -103,7 +103,10 @@ def reduce(keys: Keys, rows: np.ndarray | None, value: np.ndarray, qualifier: pd
     counts = np.bincount(group, minlength=n)
     present = np.flatnonzero(counts)
     v = _take(value, rows)
-    out = pd.DataFrame(keys.decode(group_key[present]))
+    # object columns: pandas would read a column of strings and None as str, None becoming NaN,
+    # and keys with NaN never match the same keys with None (the stock rule looks them up)
+    out = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in
+                        keys.decode(group_key[present]).items()})
     if spread:
         high = np.full(n, -np.inf)
         low = np.full(n, np.inf)

@@ -8,11 +8,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import charts
+from . import cube_figures as cubes
 from .aggregate import (achieved_vs_planned, count_facts, district_programme_matrix,
                         totals_by_indicator, totals_by_status)
 from .dataset import Dataset
-from .queries import (Filters, ScopeCounts, communities_in_scope, scope_counts, scope_of,
-                      summary_by)
+from .queries import (CLAIM_ONLY, Filters, Scope, ScopeCounts, apply_filters,
+                      communities_in_scope, scope_counts, scope_of, summary_by)
 
 
 @dataclass
@@ -25,22 +26,56 @@ class Overview:
 
 def build_overview(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
     """`heat`: the indicator whose achieved total the district × programme view shows (None:
-    the number of facts)."""
+    the number of facts). From the batches' rollups when they answer the filters exactly
+    (ui/cubes.py), else from the claims the filters keep."""
+    if ds.cubes.answers(filters) and cubes.answers_heat(heat):
+        return overview_from_rollups(ds, filters, heat)
+    return overview_from_claims(ds, filters, heat)
+
+
+def overview_from_rollups(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
+    s = ds.cubes.scoped(filters)
+    claim_only = any(getattr(filters, n) for n in CLAIM_ONLY)
+    scope = Scope(filters=filters, claims=None, facts=None,
+                  initiatives=apply_filters(ds.initiatives, filters),
+                  communities=None if claim_only else apply_filters(ds.communities, filters))
+    communities = communities_in_scope(scope, cubes.place_table(s))
+    totals = cubes.totals(s)
+    return _overview(scope, communities, totals, {
+        "by_district": cubes.count_facts(s, ["district", "status"]),
+        "matrix": cubes.district_programme(s, heat),
+        "by_programme": cubes.count_facts(s, ["programme", "status"]),
+    }, heat, (s.facts, s.mentions, s.docs, s.doc_count))
+
+
+def overview_from_claims(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
+    """The overview made from every claim the filters keep (the way before rollups, and the
+    reference the rollups are tested against)."""
     scope = scope_of(ds, filters)
     facts = scope.facts
     communities = communities_in_scope(scope)
     totals = totals_by_status(facts)
+    return _overview(scope, communities, totals, {
+        "by_district": count_facts(facts[facts["district"].notna().to_numpy()],
+                                   ["district", "status"]),
+        "matrix": district_programme_matrix(facts, heat),
+        "by_programme": count_facts(facts, ["programme", "status"]),
+    }, heat, None)
+
+
+def _overview(scope, communities, totals, parts, heat, rolled) -> Overview:
     unit = totals.loc[totals["indicator"] == heat, "unit"]
     figures = {
-        "tiles": charts.district_tile_map(summary_by(scope, "district", communities)),
-        "heatmap": charts.district_programme_heatmap(
-            district_programme_matrix(facts, heat), heat, unit.iloc[0] if len(unit) else ""),
-        "programmes": charts.programme_bars(count_facts(facts, ["programme", "status"])),
-        "status": charts.achieved_vs_planned_chart(achieved_vs_planned(facts, totals)),
+        "tiles": charts.district_tile_map(summary_by(scope, "district", communities,
+                                                     parts["by_district"])),
+        "heatmap": charts.district_programme_heatmap(parts["matrix"], heat,
+                                                     unit.iloc[0] if len(unit) else ""),
+        "programmes": charts.programme_bars(parts["by_programme"]),
+        "status": charts.achieved_vs_planned_chart(achieved_vs_planned(None, totals)),
     }
-    return Overview(counts=scope_counts(scope, communities),
-                    achieved=totals_by_indicator(facts, "achieved", totals),
-                    planned=totals_by_indicator(facts, "planned", totals), figures=figures)
+    return Overview(counts=scope_counts(scope, communities, rolled),
+                    achieved=totals_by_indicator(None, "achieved", totals),
+                    planned=totals_by_indicator(None, "planned", totals), figures=figures)
 
 
 def pick_indicators(totals: pd.DataFrame, shown) -> pd.DataFrame:

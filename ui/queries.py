@@ -84,9 +84,24 @@ def _present(series: pd.Series) -> set:
     return set(series.dropna().unique())
 
 
+def _once(ds: Dataset, key: tuple, compute):
+    """`compute()`, remembered on the dataset: a Dataset is one store version (ui.state reads a
+    new one after each commit or undo), so options are computed once per version, not per rerun.
+    Callers must not change what it returns (sessions share it)."""
+    cache = ds.__dict__.setdefault("_options_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
     """Choices of a place filter, narrowed by the levels above it (district → street → community).
     Districts come in tile-map order (north-west first), then any unknown names."""
+    above = tuple(getattr(filters, a) for a in LEVELS[:LEVELS.index(level)])
+    return _once(ds, ("place", level, above), lambda: _place_options(ds, filters, level))
+
+
+def _place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
     places = ds.places
     for above in LEVELS[:LEVELS.index(level)]:
         chosen = getattr(filters, above)
@@ -101,27 +116,31 @@ def place_options(ds: Dataset, filters: Filters, level: str) -> list[str]:
 
 def code_options(ds: Dataset, name: str) -> list[str]:
     """Choices of the non-place filters, in a meaningful order, limited to what the data has."""
-    claims, initiatives = ds.numbers, ds.initiatives
+    return _once(ds, ("code", name), lambda: _code_options(ds, name))
+
+
+def _code_options(ds: Dataset, name: str) -> list[str]:
+    initiatives = ds.initiatives   # the claims' values from the rollups: no claims read
     if name == "programme":
-        present = _present(claims["programme"]) | _present(initiatives["programme"])
+        present = ds.present("programme") | _present(initiatives["programme"])
         return [c for c in programme_codes() if c in present] + sorted(present - set(programme_codes()))
     if name == "indicator":
-        present = _present(claims["indicator"])
+        present = ds.present("indicator")
         return [k for k in indicator_options() if k in present]
     if name == "kind":
-        present = _present(claims["kind"])
+        present = ds.present("kind")
         return [k for k in kind_codes() if k in present]
     if name == "status":
         return list(status_codes())
     if name == "doc":
-        docs = set(ds.documents["doc"].dropna()) | _present(claims["doc"])
+        docs = set(ds.documents["doc"].dropna()) | ds.present("doc")
         return sorted(docs)
     if name == "batch":
         if len(ds.batches) and "batch_id" in ds.batches:
             return list(ds.batches["batch_id"])  # oldest first, as the store lists them
-        return sorted(_present(claims["batch_id"]))
+        return sorted(ds.present("batch_id"))
     if name == "period":
-        return sorted(_present(claims["period"]), reverse=True)
+        return sorted(ds.present("period"), reverse=True)
     raise KeyError(name)
 
 
@@ -167,13 +186,16 @@ def scope_of(ds: Dataset, filters: Filters) -> Scope:
                  communities=None if claim_only else apply_filters(ds.communities, filters))
 
 
-def communities_in_scope(scope: Scope) -> pd.DataFrame:
-    """Distinct (district, street, community) the filters keep: those with a kept claim or
-    initiative, plus (unless a claim-only filter is set) the communities table's rows."""
+def communities_in_scope(scope: Scope, places: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Distinct (district, street, community) the filters keep: those with a kept claim (or the
+    `places` of the kept claims, from the rollups) or initiative, plus (unless a claim-only
+    filter is set) the communities table's rows."""
     cols = list(LEVELS)
-    # a million claims hold a few thousand places: read them off the `place` categorical
-    places = [tuple(p or None for p in key.split(PLACE_SEP, 2)) for key in _present(scope.facts["place"])]
-    frames = [pd.DataFrame(places, columns=cols, dtype=object)] if places else []
+    if places is None:
+        # a million claims hold a few thousand places: read them off the `place` categorical
+        places = pd.DataFrame([tuple(p or None for p in key.split(PLACE_SEP, 2))
+                               for key in _present(scope.facts["place"])], columns=cols, dtype=object)
+    frames = [places[cols]] if len(places) else []
     # a table counts only when every active filter applies to it (an initiative has no kind)
     active = {FILTER_COLUMNS[n] for n in scope.filters.active()}
     tables = [scope.initiatives] + ([scope.communities] if scope.communities is not None else [])
@@ -199,16 +221,39 @@ class ScopeCounts:
     initiatives: int
 
 
-def scope_counts(scope: Scope, communities: pd.DataFrame | None = None) -> ScopeCounts:
-    docs = _present(scope.claims["doc"]) | _present(scope.initiatives["doc"])
+def _values(series: pd.Series) -> np.ndarray:
+    """The distinct non-null values of a column (of a categorical: from its codes)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.unique(series.cat.codes.to_numpy())
+        return np.asarray(series.cat.categories, dtype=object)[codes[codes >= 0]]
+    return series.dropna().to_numpy(dtype=object)
+
+
+def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
+                 rolled: tuple[int, int, np.ndarray, int] | None = None) -> ScopeCounts:
+    """`rolled`: from the rollups, the kept claims' facts, mentions, documents that the
+    communities or initiatives tables may cite too, and the number of the other documents."""
+    facts, mentions, docs, unnamed = rolled if rolled is not None else \
+        (len(scope.facts), len(scope.claims), _values(scope.claims["doc"]), 0)
+    docs = [np.asarray(docs, dtype=object), _values(scope.initiatives["doc"])]
     if scope.communities is not None:
-        docs |= set(scope.communities["doc"].dropna())
+        docs.append(_values(scope.communities["doc"]))
     communities = communities_in_scope(scope) if communities is None else communities
     return ScopeCounts(
-        communities=len(communities), facts=len(scope.facts), mentions=len(scope.claims),
-        sources=len(docs),
-        initiatives=len(scope.initiatives[["name", "community"]].astype("object").drop_duplicates()),
+        communities=len(communities), facts=facts, mentions=mentions,
+        sources=len(pd.unique(np.concatenate(docs))) + unnamed,
+        initiatives=_distinct_rows(scope.initiatives, ["name", "community"]),
     )
+
+
+def _distinct_rows(frame: pd.DataFrame, cols: list[str]) -> int:
+    """Distinct combinations of `cols` (null equal to null), on categorical codes if it can."""
+    if all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in cols):
+        key = np.zeros(len(frame), dtype="int64")
+        for c in cols:
+            key = key * (len(frame[c].cat.categories) + 1) + frame[c].cat.codes.to_numpy() + 1
+        return len(np.unique(key))
+    return len(frame[cols].astype("object").drop_duplicates())
 
 
 # ---- drill-down district → street → community ---------------------------------------------------
@@ -221,12 +266,14 @@ def drill_level(filters: Filters) -> str:
     return "done"
 
 
-def summary_by(scope: Scope, level: str, communities: pd.DataFrame | None = None) -> pd.DataFrame:
+def summary_by(scope: Scope, level: str, communities: pd.DataFrame | None = None,
+               by_status: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per unit of `level` inside the scope: communities, facts (achieved and planned)
     and initiatives. Claims above that level (a street-wide figure when listing communities) are
-    not in any row. Columns: name, communities, facts, achieved, planned, initiatives."""
-    facts = scope.facts[scope.facts[level].notna().to_numpy()]
-    by_status = count_facts(facts, [level, "status"])
+    not in any row. Columns: name, communities, facts, achieved, planned, initiatives.
+    `by_status`: count_facts(facts, [level, "status"]) made already (from the rollups)."""
+    if by_status is None:
+        by_status = count_facts(scope.facts[scope.facts[level].notna().to_numpy()], [level, "status"])
     table = by_status.pivot_table(index=level, columns="status", values="facts", aggfunc="sum",
                                   fill_value=0) if len(by_status) else pd.DataFrame()
     table = table.reindex(columns=["achieved", "planned"], fill_value=0)

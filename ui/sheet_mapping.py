@@ -13,7 +13,7 @@ from loaders.indicators import indicator_codes, indicator_name
 from loaders.sheets import (CHOICES, FIELD_LABELS, FIELDS, apply_duplicate_choices, combine,
                             guess_mapping, header_label, header_unit, validate, value_columns)
 from loaders.sheets.validation import Validation
-from loaders.store import load_tables
+from loaders.sheets.stored import stored_facts
 
 from .access import Access
 from .markup import md
@@ -109,7 +109,8 @@ def _validated(sheet, mapping: dict, overrides: dict, access: Access) -> Validat
     if cached and cached[0] == key:
         return cached[1]
     with st.spinner("正在逐行检查……"):
-        result = validate(sheet, mapping, known=load_tables().claims, overrides=overrides)
+        # only the stored facts the sheet can collide with are read (loaders/sheets/stored.py)
+        result = validate(sheet, mapping, known=stored_facts(), overrides=overrides)
         if access.can_write:
             result = restrict_to_districts(result, access.districts, current_dataset().places)
     st.session_state[slot] = (key, result)

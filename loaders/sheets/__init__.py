@@ -2,7 +2,7 @@
 
     sheet = read_sheet("三季度.xlsx")                 # or read_sheet(data_bytes, "三季度.xlsx")
     mapping = guess_mapping(sheet.headers)            # {"社区名称": "community", "数量": "value", ...}
-    result = validate(sheet, mapping, known=load_tables().claims)
+    result = validate(sheet, mapping, known=stored_facts(root))   # reads only what can collide
     result.valid_claims    # claims rows (schema 'claims', source_type 'sheet', row = Excel row)
     result.problems        # 行 / 列 / 值 / 问题 / 建议 (/ 级别), in Chinese
 
@@ -12,7 +12,8 @@ never evaluated (its cached result, what Excel saved, is read; none or an error 
 macros and external links are ignored.
 
 Parts: cells (fields, levels, cell text), reading (files → rows), layout (where the table is),
-mapping (header → field), checks (one cell's checks), validation (every row → claims + problems).
+mapping (header → field), checks (one cell's checks), validation (every row → claims + problems),
+stored (what of the store a sheet is checked against), duplicates (repeats of stored figures).
 The private names below are re-exported for tests/reference_validate.py.
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ _PARTS = {
                 "DEFAULT_MAX_UNPACKED", "SHEET_SUFFIXES", "Sheet", "read_sheet", "read_sheets"),
     "isolated": ("read_sheets_isolated",),
     "joined": ("combine", "SHEET_COLUMN"),
+    "stored": ("StoredFacts", "stored_facts"),
     "validation": ("Validation", "apply_duplicate_choices", "map_columns", "problems_xlsx",
                    "sheet_tables", "validate"),
 }
@@ -56,4 +58,5 @@ __all__ = ["Sheet", "Validation", "read_sheet", "guess_mapping", "guess_field", 
            "validate", "problems_xlsx", "sheet_tables", "FIELDS", "FIELD_LABELS", "SHEET_SUFFIXES",
            "EXAMPLE_MARK", "ERROR", "NOTE", "PROBLEM_COLUMNS", "map_columns", "HEADERS_FILE",
            "read_sheets", "value_columns", "ValueColumn", "apply_duplicate_choices", "DUPLICATE",
-           "DUPLICATE_COLUMNS", "CHOICES", "read_sheets_isolated", "header_label", "combine", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS"]
+           "DUPLICATE_COLUMNS", "CHOICES", "read_sheets_isolated", "header_label", "combine", "DEFAULT_MAX_CELLS", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_UNPACKED", "SKIP_SHEETS",
+           "StoredFacts", "stored_facts"]

@@ -14,8 +14,8 @@ from .cells import (EXAMPLE_MARK, ERROR, FIELD_LABELS, FIELDS, NOTE, PROBLEM_COL
                     _cell_text, _Memo, _no_gc)
 from .checks import EMPTY_VALUE_ADVICE, _row_text, _RowRules
 from .columns import value_columns
-from .duplicates import DUPLICATE, DUPLICATE_COLUMNS, StoredIndex
-from .duplicates import message as dup_message
+from .duplicates import DUPLICATE_COLUMNS, settle_repeats
+from .stored import StoredFacts, as_stored
 from .indicator_hook import CLAIM_FIELDS, indicator_columns
 from .mapping import header_unit
 from .reading import Sheet
@@ -42,18 +42,20 @@ class Validation:
         return self.errors.empty
 
 
-def validate(sheet: Sheet, mapping: dict[str, str], *, known: pd.DataFrame | None = None,
+def validate(sheet: Sheet, mapping: dict[str, str], *,
+             known: StoredFacts | pd.DataFrame | None = None,
              batch_id: str = "", overrides: dict | None = None) -> Validation:
     """Check every row of `sheet` under `mapping` (header → field; see guess_mapping; several
     columns may be 数量, each cell then a claim of its own).
 
-    `known` is the stored claims (load_tables().claims) for the duplicate check and for name
-    suggestions; `overrides` the user's unit / object / indicator per 数量 column (see
+    `known` is what is stored, for the duplicate check and for name suggestions:
+    stored.stored_facts(root) (reads only what the sheet can collide with), or stored claims in
+    memory (load_tables().claims); `overrides` the user's unit / object / indicator per 数量 column (see
     columns.value_columns). A row with an 错误 is left out of `valid_claims`; a 提醒 row stays
     in; a figure repeating a stored one (级别 重复) is held back, see apply_duplicate_choices.
     合计 / 小计 rows are left out and checked against the detail rows."""
     with _no_gc():
-        return _validate(sheet, mapping, known, batch_id, overrides)
+        return _validate(sheet, mapping, as_stored(known), batch_id, overrides)
 
 
 def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, dict]:
@@ -88,7 +90,7 @@ def map_columns(sheet: Sheet, mapping: dict[str, str], problem) -> tuple[dict, d
     return col, header_of
 
 
-def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
+def _validate(sheet: Sheet, mapping: dict[str, str], known: StoredFacts, batch_id: str,
               overrides: dict | None) -> Validation:
     problems: list[tuple] = []
 
@@ -103,8 +105,11 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
     if any(level == ERROR and row == hr and c == "（表头）" for row, c, *_, level in problems):
         return _result(problems, [], sheet, mapping, 0)
 
-    rules = _RowRules(known, header_of)
-    stored = StoredIndex(known)
+    rules = _RowRules(known.places, header_of)
+    # Repeats of stored figures are settled after the loop, from the stored claims at the places
+    # the rows name (read once): each possible one keeps its problem's slot and its claim's place.
+    stored_keys = known.keys
+    pending: list[tuple] = []
     seen_in_file: dict[tuple, int] = {}
     claims: list[tuple] = []
     headers_of_claims: list[str] = []
@@ -142,7 +147,7 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
     community_streets, programmes, statuses = rules.community_street, rules.programme, rules.status
     periods = rules.period
     total_of = _Memo(total_kind)
-    add_detail, any_stored = totals.details.append, bool(stored.index)
+    add_detail = totals.details.append
     for k, (r, row, td, ts, tc, tu, tobj, tp, tst, te, pv, tpe, t0) in enumerate(zip(
             sheet.row_numbers, sheet.rows, text["district"], text["street"], text["community"],
             text["unit"], text["object"], text["programme"], text["status"],
@@ -263,17 +268,15 @@ def _validate(sheet: Sheet, mapping: dict[str, str], known, batch_id: str,
                 digest.hexdigest()[:16], batch_id, "sheet", sheet.name, None, None,
                 r, value_text, q.value, q.unit, q.kind, q.qualifier, obj, district, street,
                 community, prog, status, period, evidence, None)
-            same = stored.find(community or street, q.value, q.unit, period) if any_stored else None
-            if same is not None:
-                doc, stored_text, stored_id = same
-                problem(r, vc.header, tv, dup_message(doc, stored_text),
-                        "默认不导入这一条，以免重复相加；可在下方“重复的数据”中改为保留两条或替换已有数据。",
-                        DUPLICATE)
-                duplicates.append((r, vc.header, value_text, stored_text, doc, claim[0], stored_id))
-                held.append((claim, vc.header))
-                continue
+            if (community or street) in stored_keys:
+                pending.append((len(problems), len(claims), r, vc.header, tv, value_text,
+                                community or street, q.value, q.unit, period))
+                problems.append(None)
             claims.append(claim)
             headers_of_claims.append(vc.header)
+    if pending:
+        problems, claims, headers_of_claims, held, duplicates = settle_repeats(
+            known, pending, problems, claims, headers_of_claims)
     result = _result(problems, claims, sheet, mapping, skipped, headers_of_claims, vcols)
     result.duplicates = pd.DataFrame(duplicates, columns=list(DUPLICATE_COLUMNS))
     result.held = _frame([c for c, _ in held], [h for _, h in held], vcols) if held else None

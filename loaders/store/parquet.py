@@ -12,6 +12,7 @@ when that process is gone, and any such folder once it is STALE_AFTER old. A bat
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -20,19 +21,22 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import LoaderError
-from .indicators import add_indicators
-from .schema import TABLES, arrow_schema, conform, empty_frame
+from ..schema import arrow_schema, conform, empty_frame
+from .base import BATCH_TABLES, DERIVED_TABLES, BatchExistsError, StoreFullError, batches_frame
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
-BATCH_TABLES = ("claims", "communities", "initiatives", "documents")
+try:
+    import fcntl
+except ImportError:   # Windows: commits stay atomic; only the same-file race check is lost
+    fcntl = None
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "data"
+LOCK = ".import.lock"
 MANIFEST = "batch.json"
 TMP_PREFIX = ".tmp-"
 # A commit's temporary folder untouched this long belongs to a dead process: even a 200 000-row
@@ -42,30 +46,22 @@ _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 _OWNER = re.compile(r"-p(\d+)@([A-Za-z0-9.]*)-[a-z0-9_]+$")   # …-p<pid>@<host>-<random>
 
 
-def store_root(root: str | os.PathLike | None = None) -> Path:
+def store_folder(root: str | os.PathLike | None = None) -> Path:
     """The store folder: the argument, else $DASHBOARD_DATA_DIR, else the repo's `data/`."""
     return Path(root or os.environ.get("DASHBOARD_DATA_DIR") or DEFAULT_ROOT)
 
 
-@dataclass
-class Tables:
-    claims: pd.DataFrame
-    communities: pd.DataFrame
-    initiatives: pd.DataFrame
-    documents: pd.DataFrame
-    batches: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-class BatchExistsError(FileExistsError):
-    pass
-
-
-class StoreFullError(LoaderError):
-    """The disk (or the user's quota) is full: nothing was written, the temporary folder is gone."""
-
-    def __init__(self, root: Path):
-        super().__init__(f"磁盘空间不足，这次没有写入任何数据（已有的数据没有受影响）。请清理 {root} "
-                         "所在磁盘的空间（或请管理员扩容）后重试。")
+@contextlib.contextmanager
+def store_lock(root: str | os.PathLike | None = None):
+    """One import at a time per store, held from the "already stored?" check to the commit, so
+    the same file sent twice at the same moment is stored once. flock is released by the OS when
+    the process dies, so a killed import never leaves the store locked."""
+    root = store_folder(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "a+b") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
 
 
 def _fsync_dir(path: Path) -> None:
@@ -108,7 +104,7 @@ def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE
     """Remove the temporary folders of commits that died (killed, power cut): those whose process
     (on this host) is gone, and any untouched for `older_than` seconds; return their names. A
     commit in progress keeps touching its folder."""
-    root = store_root(root)
+    root = store_folder(root)
     removed = []
     limit = time.time() - older_than
     for tmp in root.glob(TMP_PREFIX + "*"):
@@ -124,7 +120,7 @@ def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE
 def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
                  root: str | os.PathLike | None = None) -> Path:
     """Write a batch atomically; raise BatchExistsError if that batch id is already stored."""
-    root = store_root(root)
+    root = store_folder(root)
     batches = root / "batches"
     batches.mkdir(parents=True, exist_ok=True)
     final = batches / batch_id
@@ -134,11 +130,12 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{batch_id}-p{os.getpid()}@{_host()}-", dir=root))
     try:
         counts = {}
-        for table in BATCH_TABLES:
+        for table in (*BATCH_TABLES, *DERIVED_TABLES):
             frame = tables.get(table)
             frame = empty_frame(table) if frame is None else frame.assign(batch_id=batch_id)
             _write_table(frame, table, tmp / f"{table}.parquet")
-            counts[table] = int(len(frame))
+            if table in BATCH_TABLES:
+                counts[table] = int(len(frame))
         data = {**manifest, "batch_id": batch_id, "rows": counts}
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
@@ -157,12 +154,20 @@ def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _indexed(root)   # after the commit is whole: the index is only a cache of it
     return final
+
+
+def _indexed(root: Path) -> None:
+    """The index of content hashes brought up to date with the change just made, as part of it
+    (loaders/store/sha_index.py), so that a later lookup only reads it."""
+    from .sha_index import current
+    current(root)
 
 
 def undo_batch(batch_id: str, root: str | os.PathLike | None = None) -> Path:
     """Take a batch out of the store by moving it (atomically) to `undone/`; nothing is deleted."""
-    root = store_root(root)
+    root = store_folder(root)
     src = root / "batches" / batch_id
     if not (src / MANIFEST).exists():
         raise FileNotFoundError(f"没有找到批次 {batch_id}")
@@ -173,12 +178,13 @@ def undo_batch(batch_id: str, root: str | os.PathLike | None = None) -> Path:
         dst = undone / f"{batch_id}.{len(list(undone.glob(batch_id + '*')))}"
     os.rename(src, dst)
     _fsync_dir(undone)
+    _indexed(root)
     return dst
 
 
 def restore_batch(folder_name: str, root: str | os.PathLike | None = None) -> Path:
     """Put an undone batch back (one atomic rename from `undone/` to `batches/`)."""
-    root = store_root(root)
+    root = store_folder(root)
     src = root / "undone" / folder_name
     if not (src / MANIFEST).exists():
         raise FileNotFoundError(f"没有找到已撤销的批次 {folder_name}")
@@ -189,13 +195,14 @@ def restore_batch(folder_name: str, root: str | os.PathLike | None = None) -> Pa
     (root / "batches").mkdir(parents=True, exist_ok=True)
     os.rename(src, dst)
     _fsync_dir(root / "batches")
+    _indexed(root)
     return dst
 
 
-def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
+def batch_manifests(root: str | os.PathLike | None = None, undone: bool = False) -> list[dict]:
     """The manifests of the stored batches (or, with `undone`, of the undone ones, each with the
-    `folder` it sits in under undone/), oldest first."""
-    folder = store_root(root) / ("undone" if undone else "batches")
+    `folder` it sits in under undone/), in folder order."""
+    folder = store_folder(root) / ("undone" if undone else "batches")
     rows = []
     for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
         try:
@@ -205,15 +212,17 @@ def list_batches(root: str | os.PathLike | None = None, undone: bool = False) ->
         if undone:
             data["folder"] = manifest.parent.name
         rows.append(data)
-    frame = pd.DataFrame(rows)
-    if len(frame) and "time" in frame:
-        frame = frame.sort_values(["time", "batch_id"], kind="stable").reset_index(drop=True)
-    return frame
+    return rows
+
+
+def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
+    """The manifests of the stored (or undone) batches as a table, oldest first."""
+    return batches_frame(batch_manifests(root, undone))
 
 
 def store_signature(root: str | os.PathLike | None = None) -> tuple:
     """Changes whenever a batch is committed or undone: the cache key for readers."""
-    folder = store_root(root) / "batches"
+    folder = store_folder(root) / "batches"
     out = []
     for p in sorted(folder.glob(f"*/{MANIFEST}")):
         try:
@@ -221,63 +230,3 @@ def store_signature(root: str | os.PathLike | None = None) -> tuple:
         except FileNotFoundError:   # undone since the folder was listed
             continue
     return tuple(out)
-
-
-def _read_batch(folder: Path) -> dict[str, pd.DataFrame] | None:
-    """One batch's tables; None if the batch was undone (moved away) while being read."""
-    out = {}
-    for table in BATCH_TABLES:
-        try:
-            out[table] = pq.read_table(folder / f"{table}.parquet").to_pandas()
-            if table == "claims":   # a batch of a version before indicators: read them now
-                out[table] = add_indicators(out[table])
-        except FileNotFoundError:
-            if not (folder / MANIFEST).exists():
-                return None
-            # a batch written without this table (an older store): it has no such rows
-    return out
-
-
-def superseded(batches: pd.DataFrame) -> set[str]:
-    """The claim ids that live batches replace (manifest "replaces": the user chose "替换已有数据"
-    for a repeated figure): they are left out of every read; undoing the replacing batch brings
-    them back."""
-    if "replaces" not in batches:
-        return set()
-    return {cid for ids in batches["replaces"] if isinstance(ids, list) for cid in ids}
-
-
-def load_tables(root: str | os.PathLike | None = None) -> Tables:
-    """Every stored batch's tables, concatenated and checked against the schema.
-
-    A batch undone while this runs is left out of every table and of `batches` (undo moves the
-    whole folder at once), so the tables always agree with each other and with the manifests."""
-    folder = store_root(root) / "batches"
-    batches = list_batches(root)
-    parts: dict[str, list] = {table: [] for table in BATCH_TABLES}
-    gone = []
-    for b in batches.get("batch_id", []):
-        read = _read_batch(folder / b)
-        if read is None:
-            gone.append(b)
-            continue
-        for table, frame in read.items():
-            if len(frame):
-                parts[table].append(frame)
-    if gone:
-        batches = batches[~batches["batch_id"].isin(gone)].reset_index(drop=True)
-    out = {table: conform(table, pd.concat(p, ignore_index=True) if p else empty_frame(table))
-           for table, p in parts.items()}
-    replaced = superseded(batches)
-    if replaced:
-        claims = out["claims"]
-        out["claims"] = claims[~claims["claim_id"].isin(replaced)].reset_index(drop=True)
-    return Tables(**out, batches=batches)
-
-
-def load_claims(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    return load_tables(root).claims
-
-
-__all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batches", "load_tables",
-           "load_claims", "superseded", "store_signature", "store_root", "clean_stale", "BatchExistsError", "StoreFullError", "TABLES"]
