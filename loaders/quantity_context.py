@@ -45,6 +45,11 @@ def _verb_end_re() -> re.Pattern:
     return re.compile(f"(?:{_alt(_data()['cues']['object_verbs'])})$")
 
 
+@lru_cache(maxsize=1)
+def _verb_start_re() -> re.Pattern:
+    return re.compile(_alt(_data()["cues"]["object_verbs"]))
+
+
 def _verb_before(text: str, pos: int) -> bool:
     return bool(_verb_end_re().search(text, max(0, pos - 4), pos))
 
@@ -152,8 +157,5 @@ def _object_before(text: str, pos: int) -> str:
     if not m:
         return ""
     obj = m.group(0)
-    for verb in sorted(_data()["cues"]["object_verbs"], key=len, reverse=True):
-        if obj.startswith(verb) and len(obj) > len(verb):
-            obj = obj[len(verb):]
-            break
-    return obj
+    verb = _verb_start_re().match(obj, 0, len(obj) - 1)   # the longest verb leaving a noun
+    return obj[verb.end():] if verb else obj

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, Debian's chromium and CJK fonts) and run them.
+# Install everything the tests need (Python packages, Debian's chromium, CJK fonts and PostgreSQL) and run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
