@@ -42,8 +42,14 @@ GRAINS = {
     "places": ("status", "district", "street", "community"),
     "values": ("kind", "period"),
     "docs": ("doc", "cells"),
+    "units": ("status", "indicator", "per", "unit", "district", "street", "community"),
+    "programme_places": ("status", "programme", "district", "street", "community"),
 }
 CUBES = tuple(GRAINS)
+# Rollups made before the newest cube (CURRENT) was added lack it: a reader makes such a batch's
+# rollup again from its claims (ui/cube_store.py), and sums kept of another VERSION are not used.
+VERSION = 2
+CURRENT = "units"
 FLAGS = ("at_least", "at_most", "approx")
 # the claims' columns a rollup is made from
 SOURCE_COLUMNS = ("batch_id", "doc", "value", "unit", "kind", "qualifier", "indicator", "per",
@@ -75,6 +81,40 @@ def _groups(frame: pd.DataFrame, names, rows: np.ndarray | None = None):
     key, _ = keys.key(rows)
     uniq, inverse = np.unique(key, return_inverse=True)
     return pd.DataFrame(keys.decode(uniq)), inverse.reshape(-1), len(uniq)
+
+
+def _sums(c: pd.DataFrame, grain, value: np.ndarray, qualifier: np.ndarray,
+          facts: np.ndarray) -> pd.DataFrame:
+    """Per group of `grain`: the rows (mentions), and of the rows `facts` (first mentions) the
+    count, sum, lowest, highest and non-exact qualifiers."""
+    out, group, n = _groups(c, ["batch_id", *grain])
+    out["mentions"] = np.bincount(group, minlength=n)
+    g, v = group[facts], value[facts]
+    out["facts"] = np.bincount(g, minlength=n)
+    out["value"] = np.bincount(g, weights=v, minlength=n)
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, g, v)
+    np.maximum.at(high, g, v)
+    out["low"] = np.where(out["facts"] > 0, low, np.nan)
+    out["high"] = np.where(out["facts"] > 0, high, np.nan)
+    for q in FLAGS:
+        out[q] = np.bincount(g, weights=(qualifier[facts] == q), minlength=n).astype("int64")
+    return out
+
+
+def _stocks(c: pd.DataFrame, grain, value, qualifier, order, rows: np.ndarray) -> pd.DataFrame:
+    """Per group of `grain` over the stock facts `rows`, the largest value, a tie to the last
+    mention (ui.groups.last_per_group): its value, qualifier and row in its batch."""
+    if not len(rows):
+        return pd.DataFrame()
+    out, group, n = _groups(c, ["batch_id", *grain], rows)
+    pick = np.lexsort((order[rows], value[rows], group))
+    last = pick[np.r_[group[pick][1:] != group[pick][:-1], True]]
+    out["value"] = value[rows][last]
+    out["qualifier"] = qualifier[rows][last]
+    out["order"] = order[rows][last]
+    out["facts"] = np.bincount(group, minlength=n)
+    return out.assign(mentions=0)
 
 
 def cell_name(status, district) -> str:
@@ -119,36 +159,16 @@ def rollup_rows(claims: pd.DataFrame, cited=()) -> pd.DataFrame:
     qualifier = c["qualifier"].astype("object").to_numpy()
     parts = []
 
-    # cells: mentions of every row, and sums, lowest, highest and qualifiers of the facts
-    cells, group, n = _groups(c, ["batch_id", *GRAINS["cells"]])
-    cells["mentions"] = np.bincount(group, minlength=n)
-    g, v = group[first], value[first]
-    cells["facts"] = np.bincount(g, minlength=n)
-    cells["value"] = np.bincount(g, weights=v, minlength=n)
-    low, high = np.full(n, np.inf), np.full(n, -np.inf)
-    np.minimum.at(low, g, v)
-    np.maximum.at(high, g, v)
-    cells["low"] = np.where(cells["facts"] > 0, low, np.nan)
-    cells["high"] = np.where(cells["facts"] > 0, high, np.nan)
-    for q in FLAGS:
-        cells[q] = np.bincount(g, weights=(qualifier[first] == q), minlength=n).astype("int64")
-    parts.append(cells.assign(cube="cells"))
-
-    # stocks (rule 4: a stock indicator's figure without a period; with one it is a rate)
+    # cells (the overview), units (the district page and the slides: the full place) and
+    # programme_places (the programme page): mentions of every row, and sums, lowest, highest
+    # and qualifiers of the facts
+    for cube in ("cells", "units", "programme_places"):
+        parts.append(_sums(c, GRAINS[cube], value, qualifier, first).assign(cube=cube))
     stock = np.array([aggregation_of(i) == "stock" for i in c["indicator"].cat.categories]
                      + [False], dtype=bool)
     is_stock = stock[c["indicator"].cat.codes.to_numpy()] & (c["per"].cat.codes.to_numpy() < 0)
-    rows = first[is_stock[first]]
-    if len(rows):
-        stocks, group, n = _groups(c, ["batch_id", *GRAINS["stocks"]], rows)
-        # the largest value of each cell, a tie to the last mention (ui.groups.last_per_group)
-        pick = np.lexsort((order[rows], value[rows], group))
-        last = pick[np.r_[group[pick][1:] != group[pick][:-1], True]]
-        stocks["value"] = value[rows][last]
-        stocks["qualifier"] = qualifier[rows][last]
-        stocks["order"] = order[rows][last]
-        stocks["facts"] = np.bincount(group, minlength=n)
-        parts.append(stocks.assign(cube="stocks", mentions=0))
+    parts.append(_stocks(c, GRAINS["stocks"], value, qualifier, order, first[is_stock[first]])
+                 .assign(cube="stocks"))
 
     for cube in ("places", "values"):
         found, group, n = _groups(c, ["batch_id", *GRAINS[cube]])

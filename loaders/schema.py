@@ -96,9 +96,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("batch_id", S, False),
     ),
     # A batch's figures rolled up at commit (loaders/rollups.py: which cube, its grain, why):
-    # one table for the four cubes, the columns a cube does not use left null.
+    # one table for the cubes, the columns a cube does not use left null.
     "rollups": (
-        Column("cube", S, False, ("cells", "stocks", "places", "docs", "values")),
+        Column("cube", S, False, ("cells", "stocks", "places", "docs", "values", "units",
+                                  "programme_places")),
         Column("batch_id", S, False),
         Column("status", S, True, STATUSES),
         Column("indicator", S),

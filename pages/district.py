@@ -3,17 +3,16 @@ initiatives of the chosen area."""
 import streamlit as st
 
 from ui import charts, widgets
-from ui.aggregate import leading_communities, totals_by_indicator
 from ui.filters import clear_filters, filters_to_query, set_filter
 from ui.formatting import format_count
 from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
 from ui.queries import (LEVEL_LABELS, above_level_facts, community_choices, community_key_label,
-                        drill_level, scope_of, summary_by)
+                        drill_level, page_scope, scope_leading, scope_totals, summary_by)
 
 ds, filters = widgets.open_page(
     "区县", "从区（市）县逐级查看到街道、社区：点选表格中的一行即进入下一级，筛选条件随之更新。")
-scope = scope_of(ds, filters)
+scope = page_scope(ds, filters)
 level = drill_level(filters)
 
 # breadcrumb: 全市 › district › street › community, each a way back up
@@ -61,11 +60,11 @@ else:
                                    "profile": community_key_label(keys[0])})
 
 st.subheader(f"{md(here)}已实现的主要指标")
-widgets.indicator_totals(totals_by_indicator(scope.facts, "achieved"), filters, "achieved")
+widgets.indicator_totals(scope_totals(scope, "achieved"), filters, "achieved")
 
 st.subheader("各指标领先的社区")
 st.caption("按已实现数字的合计排名（去重后）；街道或全市层面的数字不计入任何社区。")
-widgets.leading_tables(leading_communities(scope.facts, n=5))
+widgets.leading_tables(scope_leading(scope))
 
 st.subheader(f"{md(here)}的特色项目")
 widgets.initiatives_block(scope.initiatives, "所选范围内暂无收录的特色项目。")

@@ -3,14 +3,14 @@ communities and its initiatives."""
 import streamlit as st
 
 from ui import charts, widgets
-from ui.aggregate import leading_communities, totals_by_indicator
 from ui.filters import clear_filters, set_filter
 from ui.labels import programme_label
-from ui.queries import programme_summary, scope_of, summary_by
+from ui.queries import (page_scope, programme_summary, scope_leading, scope_totals,
+                        summary_by)
 
 ds, filters = widgets.open_page(
     "项目类型", "按养老、儿童、志愿服务等项目类型比较。点选表格中的一行即查看该类型的详情。")
-scope = scope_of(ds, filters)
+scope = page_scope(ds, filters)
 programme = filters.single("programme")
 
 if programme is None:
@@ -37,13 +37,13 @@ label = programme_label(programme)
 st.button("返回全部项目类型", on_click=clear_filters, args=("programme",),
           icon=":material/arrow_back:")
 st.subheader(f"{label}：已实现的主要指标")
-widgets.indicator_totals(totals_by_indicator(scope.facts, "achieved"), filters, "achieved")
+widgets.indicator_totals(scope_totals(scope, "achieved"), filters, "achieved")
 
 st.plotly_chart(charts.unit_bars(summary_by(scope, "district"), "区（市）县", f"{label}："),
                 key="chart_districts", config={"displayModeBar": False})
 
 st.subheader(f"{label}：各指标领先的社区")
-widgets.leading_tables(leading_communities(scope.facts, n=5))
+widgets.leading_tables(scope_leading(scope))
 
 st.subheader(f"{label}：特色项目")
 widgets.initiatives_block(scope.initiatives, "该类型暂无收录的特色项目。")

@@ -271,25 +271,32 @@ def achieved_vs_planned(claims: pd.DataFrame, totals: pd.DataFrame | None = None
                                            "facts"]]
 
 
+LEADING_COLUMNS = ["indicator", "unit", "rule", "community", "street", "district", "value",
+                   "qualifier", "facts", "rank"]
+
+
 def leading_communities(claims: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The `n` communities with the largest achieved total of each sum or stock indicator.
 
-    Columns: indicator, unit, rule, community, street, district, value, qualifier, facts, rank."""
+    Columns: LEADING_COLUMNS."""
     facts = distinct_facts(claims)
     facts = facts[(facts["status"] == "achieved").to_numpy() & facts["community"].notna().to_numpy()]
-    cols = ["indicator", "unit", "rule", "community", "street", "district", "value", "qualifier",
-            "facts", "rank"]
     if facts.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=LEADING_COLUMNS)
     # a community name is unique within its street, not city-wide: group by the full place
-    sums = indicator_sums(facts, ["district", "street", "community"])
+    return rank_leading(indicator_sums(facts, ["district", "street", "community"]), n)
+
+
+def rank_leading(sums: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first `n` places of each (indicator, unit) of per-place totals (indicator_sums by
+    district, street, community): largest first, a tie by name, street, district."""
     if sums.empty:
-        return pd.DataFrame(columns=cols)
-    sums = sums.sort_values(["indicator", "unit", "value", "community"],
-                            ascending=[True, True, False, True], kind="stable")
+        return pd.DataFrame(columns=LEADING_COLUMNS)
+    sums = sums.sort_values(["indicator", "unit", "value", "community", "street", "district"],
+                            ascending=[True, True, False, True, True, True], kind="stable")
     sums["rank"] = sums.groupby(["indicator", "unit"]).cumcount() + 1
     top = sums[sums["rank"] <= n]
-    return order_indicators(top)[cols]  # stable: keeps the value order inside each indicator
+    return order_indicators(top)[LEADING_COLUMNS]  # stable: keeps the value order inside each
 
 
 def count_facts(claims: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -9,17 +9,25 @@ from loaders.indicators import aggregation_of
 from loaders.rollups import FLAGS
 
 from .aggregate import ADDITIVE, SPREAD, TOTAL_COLUMNS, order_indicators
-from .cubes import Scoped
+from .cubes import Cube, Scoped
 from .groups import qualifier_of
 
 
 def totals(s: Scoped) -> pd.DataFrame:
     """ui.aggregate.totals_by_status of the scope's facts."""
-    cube = s.view.cells
-    rows = s.cells[cube.m["facts"][s.cells] > 0]
+    return totals_of(s.view.cells, s.cells, s.view.stocks, s.stocks)
+
+
+def totals_of(cube: Cube, rows: np.ndarray, st: Cube, stock_rows: np.ndarray,
+              by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """ui.aggregate.totals_by_status of the facts in `rows` of a cube with the measures of
+    `cells` (status, indicator, per and unit among its keys), the stocks of their places in
+    `stock_rows` of the stocks cube; with `by` (place columns of both cubes), per value of them
+    too (ui.aggregate.indicator_sums). Columns: *by, TOTAL_COLUMNS."""
+    rows = rows[cube.m["facts"][rows] > 0]
     if not len(rows):
-        return pd.DataFrame(columns=TOTAL_COLUMNS)
-    out, group, n = cube.group(["status", "indicator", "per", "unit"], rows)
+        return pd.DataFrame(columns=[*by, *TOTAL_COLUMNS])
+    out, group, n = cube.group([*by, "status", "indicator", "per", "unit"], rows)
     sums = {m: cube.sum(m, rows, group, n) for m in ("facts", "value", *FLAGS)}
     low, high = np.full(n, np.nan), np.full(n, np.nan)
     np.fmin.at(low, group, cube.m["low"][rows])
@@ -31,28 +39,34 @@ def totals(s: Scoped) -> pd.DataFrame:
     out["qualifier"] = [qualifier_of(*t) for t in zip(*(sums[q] for q in FLAGS))]
     out["facts"] = sums["facts"].astype("int64")
     out["counted"] = np.where(spread, 0, out["facts"])
-    st, rows = s.view.stocks, s.stocks
+    rows = stock_rows
     if len(rows):
-        picked, group, n = st.group(["status", "indicator", "unit"], rows)
+        keys = [*by, "status", "indicator", "unit"]
+        picked, group, n = st.group(keys, rows)
         q = st.extra["qualifier"][rows]
         flags = [np.bincount(group, weights=(q == f), minlength=n) for f in FLAGS]
         found = {k: (v, qualifier_of(*fl), int(c)) for k, v, c, *fl in zip(
-            zip(picked["status"], picked["indicator"], picked["unit"]),
+            zip(*(picked[k] for k in keys)),
             st.sum("value", rows, group, n), np.bincount(group, minlength=n), *flags)}
         hit = [found.get(k) if r == "stock" else None for k, r in
-               zip(zip(out["status"], out["indicator"], out["unit"]), out["rule"])]
+               zip(zip(*(out[k] for k in keys)), out["rule"])]
         out["value"] = [h[0] if h else v for h, v in zip(hit, out["value"])]
         out["qualifier"] = [h[1] if h else v for h, v in zip(hit, out["qualifier"])]
         out["counted"] = [h[2] if h else v for h, v in zip(hit, out["counted"])]
         out["low"] = np.where(spread, out["low"], out["value"])
     out = out[out["rule"].isin((*ADDITIVE, *SPREAD)).to_numpy()]
-    return order_indicators(out)[TOTAL_COLUMNS]
+    return order_indicators(out)[[*by, *TOTAL_COLUMNS]]
 
 
 def count_facts(s: Scoped, by: list[str]) -> pd.DataFrame:
     """ui.aggregate.count_facts of the scope's facts (groups with a null key left out)."""
-    cube = s.view.cells
-    rows = s.cells[cube.m["facts"][s.cells] > 0]
+    return count_of(s.view.cells, s.cells, by)
+
+
+def count_of(cube: Cube, rows: np.ndarray, by: list[str]) -> pd.DataFrame:
+    """ui.aggregate.count_facts of the facts in `rows` of a cube (groups with a null key left
+    out)."""
+    rows = rows[cube.m["facts"][rows] > 0]
     for k in by:
         rows = cube.notnull(k, rows)
     if not len(rows):

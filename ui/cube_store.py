@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from loaders.rollups import SOURCE_COLUMNS, cited_documents, rollup_rows
+from loaders.rollups import CURRENT, SOURCE_COLUMNS, VERSION, cited_documents, rollup_rows
 from loaders.schema import arrow_schema, conform
 
 from .cubes import KEYS, Cubes, View, _concat, collapse, shared_batches
@@ -48,12 +48,14 @@ def _claims(root, batch_ids: list[str], replaced: set[str]) -> tuple[pd.DataFram
 
 
 def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
-    """The stored rollup rows of some batches; made from the claims for a batch without one."""
+    """The stored rollup rows of some batches; made from the claims for a batch without one (or
+    with one made before the cube CURRENT was added)."""
     from loaders.store import read_table
 
     stored = _table(read_table("rollups", batch_ids=batch_ids, root=root, dictionary=KEYS))
-    have = set(stored["batch_id"].unique()) if len(stored) else set()
-    parts = [stored]
+    have = set(stored.loc[(stored["cube"] == CURRENT).to_numpy(), "batch_id"].unique()) \
+        if len(stored) else set()
+    parts = [stored[stored["batch_id"].isin(have).to_numpy()]]
     for b in batch_ids:   # one at a time: a batch's claims, never the store's, in memory
         if b not in have:
             parts.append(rollup_rows(*_claims(root, [b], set())))
@@ -68,7 +70,8 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
     combined, together = _read_cache(path)
     if combined is None:
         combined, together = _sum(root, ids, replaced, path, versions)
-        _write_cache(path, combined, {"ids": versions, "replaced": sorted(replaced),
+        _write_cache(path, combined, {"version": VERSION, "ids": versions,
+                                      "replaced": sorted(replaced),
                                       "together": sorted(together)})
 
     def batch_rows(chosen: list[str]) -> pd.DataFrame:
@@ -103,9 +106,11 @@ def _sum(root, ids: list[str], replaced: set[str], path, versions) -> tuple[pd.D
     the kept sum of an earlier store version when the batches since were only added."""
     from loaders.store import read_table
 
-    named = _table(read_table("rollups", ["batch_id", "doc"], batch_ids=ids, root=root,
-                              filters=[("cube", "==", "docs")]))
-    have = set(named["batch_id"])
+    found = _table(read_table("rollups", ["batch_id", "doc", "cube"], batch_ids=ids, root=root,
+                              filters=[("cube", "in", ["docs", CURRENT])]))
+    # a rollup made before the cube CURRENT was added is made again from the batch's claims
+    have = set(found.loc[(found["cube"] == CURRENT).to_numpy(), "batch_id"])
+    named = found[(found["cube"] == "docs").to_numpy() & found["batch_id"].isin(have).to_numpy()]
     made = {b: rollup_rows(*_claims(root, [b], set())) for b in ids if b not in have}
     # a document in two batches: its facts and its source may be in both
     docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
@@ -147,6 +152,7 @@ def _earlier_sum(path: Path | None, ids: list | None, replaced: set[str]):
             continue
         n = len(meta["ids"])
         if (meta["ids"] == ids[:n] and n > len(best_ids) and not meta["together"]
+                and meta.get("version") == VERSION
                 and set(meta["replaced"]) == set(replaced)):
             best, best_ids = other, meta["ids"]
     if best is None:
@@ -173,7 +179,7 @@ def _cache_path(root, ids, replaced) -> Path | None:
     folder = cache_folder(root)
     if folder is None:
         return None
-    key = hashlib.sha256(json.dumps([ids, sorted(replaced)]).encode()).hexdigest()[:24]
+    key = hashlib.sha256(json.dumps([VERSION, ids, sorted(replaced)]).encode()).hexdigest()[:24]
     return folder / f"{key}.parquet"
 
 

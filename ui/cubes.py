@@ -23,7 +23,10 @@ from .groups import Keys
 # filters the rollups answer (loaders/rollups.py: they never split a fact, and are in every grain)
 ANSWERED = ("district", "status", "batch")
 KEYS = tuple(c.name for c in TABLES["rollups"] if c.type == pa.string())
+# the district and programme pages and the slides: the place filters too (ui/unit_figures.py)
+ANSWERED_PLACES = (*ANSWERED, "street", "community")
 STOCK_PLACE = ("status", "indicator", "unit", "district", "street", "community")
+ADDED = ("cells", "units", "programme_places")     # cubes whose measures add up over batches
 
 
 # ---- summing over batches ---------------------------------------------------------------------
@@ -82,16 +85,17 @@ def collapse(rows: pd.DataFrame, batch_ids: list[str]) -> pd.DataFrame:
     of them together: cells added, each place's stock chosen, places and documents kept once."""
     rank = {b: i for i, b in enumerate(batch_ids)}
     parts = []
-    cells = rows[(rows["cube"] == "cells").to_numpy()]
-    out, group, n = _grouped(cells, GRAINS["cells"])
-    for m in ("mentions", "facts", *FLAGS):
-        out[m] = np.bincount(group, weights=_num(cells, m), minlength=n).astype("int64")
-    out["value"] = np.bincount(group, weights=np.nan_to_num(_num(cells, "value")), minlength=n)
-    low, high = np.full(n, np.nan), np.full(n, np.nan)
-    np.fmin.at(low, group, _num(cells, "low"))
-    np.fmax.at(high, group, _num(cells, "high"))
-    out["low"], out["high"] = low, high
-    parts.append(out.assign(cube="cells"))
+    for cube in ADDED:
+        part = rows[(rows["cube"] == cube).to_numpy()]
+        out, group, n = _grouped(part, GRAINS[cube])
+        for m in ("mentions", "facts", *FLAGS):
+            out[m] = np.bincount(group, weights=_num(part, m), minlength=n).astype("int64")
+        out["value"] = np.bincount(group, weights=np.nan_to_num(_num(part, "value")), minlength=n)
+        low, high = np.full(n, np.nan), np.full(n, np.nan)
+        np.fmin.at(low, group, _num(part, "low"))
+        np.fmax.at(high, group, _num(part, "high"))
+        out["low"], out["high"] = low, high
+        parts.append(out.assign(cube=cube))
 
     stocks = rows[(rows["cube"] == "stocks").to_numpy()]
     if len(stocks):
@@ -146,9 +150,10 @@ class Cube:
                       for e in extra}
 
     def rows(self, filters) -> np.ndarray:
-        """Positions of the rows the district and status filters keep."""
+        """Positions of the rows the place and status filters keep (Cubes.answers says which
+        filters a cube without a place column answers)."""
         mask = np.ones(self.n, dtype=bool)
-        for name in ("district", "status"):
+        for name in ("district", "street", "community", "status"):
             values = getattr(filters, name)
             if values and name in self.codes:
                 wanted = np.flatnonzero(np.isin(self.cats[name], list(values)))
@@ -199,11 +204,27 @@ class View:
     values: Cube                                 # the kinds and years that occur
     docs: pd.DataFrame                           # doc (None: counted only), cells, mentions
     _cells: tuple = ((), np.zeros(0, "int64"), np.zeros(0, "int64"))   # see docs_kept
+    _later: dict = field(default_factory=dict, repr=False)   # cubes made on first use
+
+    @property
+    def units(self) -> Cube:
+        """The cells with the full place and without the programme (ui/unit_figures.py)."""
+        return self._made("units")
+
+    @property
+    def programme_places(self) -> Cube:
+        return self._made("programme_places")
+
+    def _made(self, cube: str) -> Cube:
+        # made on first use: the overview never needs them (a race makes the same cube twice)
+        if not isinstance(self._later.get(cube), Cube):
+            self._later[cube] = Cube(self._later[cube], GRAINS[cube], MEASURES)
+        return self._later[cube]
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> "View":
         part = {cube: rows[(rows["cube"] == cube).to_numpy()].reset_index(drop=True)
-                for cube in ("cells", "stocks", "places", "docs", "values")}
+                for cube in (*ADDED, "stocks", "places", "docs", "values")}
         docs = pd.DataFrame({"doc": part["docs"]["doc"].astype("object")
                              .where(part["docs"]["doc"].notna(), None).to_numpy(),
                              "mentions": _num(part["docs"], "mentions")})
@@ -220,7 +241,8 @@ class View:
                    stocks=Cube(part["stocks"], STOCK_PLACE, ("value",), ("qualifier",)),
                    places=Cube(part["places"], GRAINS["places"], ()),
                    values=Cube(part["values"], GRAINS["values"], ()), docs=docs,
-                   _cells=(cells, np.array(flat, dtype="int64"), np.array(starts, dtype="int64")))
+                   _cells=(cells, np.array(flat, dtype="int64"), np.array(starts, dtype="int64")),
+                   _later={c: part[c] for c in ("units", "programme_places")})
 
     def docs_kept(self, filters) -> np.ndarray:
         """Which docs rows the district and status filters keep."""
@@ -262,9 +284,10 @@ class Cubes:
     _views: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def answers(self, filters) -> bool:
-        """Whether the rollups give this view exactly (loaders/rollups.py says which filters)."""
-        if not set(filters.active()) <= set(ANSWERED):
+    def answers(self, filters, answered=ANSWERED) -> bool:
+        """Whether the rollups give this view exactly (loaders/rollups.py says which filters):
+        the overview's cubes answer ANSWERED, those with the full place ANSWERED_PLACES."""
+        if not set(filters.active()) <= set(answered):
             return False
         # batches whose facts reach into other batches are only whole when all of them are in
         chosen = set(filters.batch)

@@ -8,7 +8,9 @@ import pandas as pd
 
 from loaders.programmes import programme_codes
 
-from .aggregate import count_facts, distinct_facts
+from . import unit_figures
+from .aggregate import count_facts, distinct_facts, leading_communities, totals_by_indicator
+from .cubes import ANSWERED_PLACES
 from .dataset import PLACE_SEP, Dataset
 from .formatting import format_quantity
 from .labels import (confidence_label, district_names, indicator_label, indicator_options,
@@ -168,10 +170,26 @@ FACT_SPLITTING = ("programme", "kind", "batch")
 @dataclass
 class Scope:
     filters: Filters
-    claims: pd.DataFrame        # ds.numbers rows the filters keep (every mention)
-    facts: pd.DataFrame         # one row per fact among them
+    claims: pd.DataFrame | None  # ds.numbers rows the filters keep (every mention)
+    facts: pd.DataFrame | None   # one row per fact among them
     initiatives: pd.DataFrame
     communities: pd.DataFrame | None  # communities-table rows, None when a claim-only filter is set
+    units: unit_figures.Units | None = None   # instead of claims and facts: from the rollups
+
+
+def page_scope(ds: Dataset, filters: Filters) -> Scope:
+    """The scope of the district and programme pages and the slides: from the rollups, without
+    reading a claim, when they answer the filters exactly (ui/unit_figures.py), else scope_of."""
+    if not ds.cubes.answers(filters, ANSWERED_PLACES):
+        return scope_of(ds, filters)
+    return _tables_scope(ds, filters, units=unit_figures.units_of(ds.cubes, filters))
+
+
+def _tables_scope(ds: Dataset, filters: Filters, claims=None, facts=None, units=None) -> Scope:
+    claim_only = any(getattr(filters, n) for n in CLAIM_ONLY)
+    return Scope(filters=filters, claims=claims, facts=facts, units=units,
+                 initiatives=apply_filters(ds.initiatives, filters),
+                 communities=None if claim_only else apply_filters(ds.communities, filters))
 
 
 def scope_of(ds: Dataset, filters: Filters) -> Scope:
@@ -180,10 +198,21 @@ def scope_of(ds: Dataset, filters: Filters) -> Scope:
         facts = distinct_facts(claims)
     else:  # the store-wide first mentions are still first mentions: no need to dedupe again
         facts = apply_filters(ds.facts, filters)
-    claim_only = any(getattr(filters, n) for n in CLAIM_ONLY)
-    return Scope(filters=filters, claims=claims, facts=facts,
-                 initiatives=apply_filters(ds.initiatives, filters),
-                 communities=None if claim_only else apply_filters(ds.communities, filters))
+    return _tables_scope(ds, filters, claims, facts)
+
+
+def scope_totals(scope: Scope, status: str) -> pd.DataFrame:
+    """ui.aggregate.totals_by_indicator of the scope's facts."""
+    if scope.units is not None:
+        return totals_by_indicator(None, status, unit_figures.totals(scope.units))
+    return totals_by_indicator(scope.facts, status)
+
+
+def scope_leading(scope: Scope, n: int = 5) -> pd.DataFrame:
+    """ui.aggregate.leading_communities of the scope's facts."""
+    if scope.units is not None:
+        return unit_figures.leading(scope.units, n)
+    return leading_communities(scope.facts, n)
 
 
 def communities_in_scope(scope: Scope, places: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -191,6 +220,8 @@ def communities_in_scope(scope: Scope, places: pd.DataFrame | None = None) -> pd
     `places` of the kept claims, from the rollups) or initiative, plus (unless a claim-only
     filter is set) the communities table's rows."""
     cols = list(LEVELS)
+    if places is None and scope.units is not None:
+        places = unit_figures.places(scope.units)
     if places is None:
         # a million claims hold a few thousand places: read them off the `place` categorical
         places = pd.DataFrame([tuple(p or None for p in key.split(PLACE_SEP, 2))
@@ -272,6 +303,8 @@ def summary_by(scope: Scope, level: str, communities: pd.DataFrame | None = None
     and initiatives. Claims above that level (a street-wide figure when listing communities) are
     not in any row. Columns: name, communities, facts, achieved, planned, initiatives.
     `by_status`: count_facts(facts, [level, "status"]) made already (from the rollups)."""
+    if by_status is None and scope.units is not None:
+        by_status = unit_figures.count_facts(scope.units, [level, "status"])
     if by_status is None:
         by_status = count_facts(scope.facts[scope.facts[level].notna().to_numpy()], [level, "status"])
     table = by_status.pivot_table(index=level, columns="status", values="facts", aggfunc="sum",
@@ -300,6 +333,8 @@ def summary_by(scope: Scope, level: str, communities: pd.DataFrame | None = None
 
 def above_level_facts(scope: Scope, level: str) -> int:
     """Facts in scope that name no unit at `level` (city-wide or street-wide figures)."""
+    if scope.units is not None:
+        return unit_figures.above_level(scope.units, level)
     return int(scope.facts[level].isna().sum())
 
 
@@ -605,14 +640,17 @@ def programme_summary(scope: Scope) -> pd.DataFrame:
     """One row per programme in scope: facts (achieved, planned), communities with a fact of that
     programme, initiatives. Columns: programme, facts, achieved, planned, communities,
     initiatives; taxonomy order."""
-    by_status = count_facts(scope.facts, ["programme", "status"])
+    if scope.units is not None:
+        by_status, comm_counts = unit_figures.programme_counts(scope.units)
+    else:
+        by_status = count_facts(scope.facts, ["programme", "status"])
+        with_comm = scope.facts[scope.facts["community"].notna().to_numpy()]
+        comm = count_facts(with_comm.assign(one=1), ["programme", "place"]) if len(with_comm) \
+            else pd.DataFrame(columns=["programme", "place", "facts"])
+        comm_counts = comm.groupby("programme").size()
     table = by_status.pivot_table(index="programme", columns="status", values="facts",
                                   aggfunc="sum", fill_value=0) if len(by_status) else pd.DataFrame()
     table = table.reindex(columns=["achieved", "planned"], fill_value=0)
-    with_comm = scope.facts[scope.facts["community"].notna().to_numpy()]
-    comm = count_facts(with_comm.assign(one=1), ["programme", "place"]) if len(with_comm) else \
-        pd.DataFrame(columns=["programme", "place", "facts"])
-    comm_counts = comm.groupby("programme").size() if len(comm) else pd.Series(dtype="int64")
     inits = scope.initiatives.astype({"programme": "object"}).drop_duplicates(["name", "community"])
     init_counts = inits.groupby("programme").size()
     present = set(table.index) | set(init_counts.index)
