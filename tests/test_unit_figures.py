@@ -2,6 +2,8 @@
 ui.queries.page_scope) against the same functions over every claim (ui.queries.scope_of), on the
 random stores of tests/test_cubes.py with random place, status and batch filters; and the
 district page itself answered without reading a claim."""
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,3 +132,33 @@ def test_district_page_reads_no_claims(tmp_path, monkeypatch):
     assert not at.exception and at.success     # one community chosen
     at.switch_page("pages/programme.py").run()
     assert not at.exception and at.dataframe
+
+
+def _deck(ds, filters, monkeypatch, scope) -> list:
+    import ui.slides
+    monkeypatch.setattr(ui.slides, "page_scope", scope)
+    slides = ui.slides.build_deck(ds, filters, ui.slides.Deck(kinds=ui.slides.slide_kinds()),
+                                  today=dt.date(2026, 12, 1))
+    return [(s.kind, s.title, s.subtitle, s.numbers, s.note, s.evidence, s.bullets, s.sources,
+             s.chart.to_json() if s.chart is not None else None) for s in slides]
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_slides_from_rollups_equal_the_claims(tmp_path, monkeypatch, store):
+    """Every slide of a full deck: the figures from the rollups and the sources read on demand
+    (Cubes.sources) against every claim; in memory and through a store with an old rollup."""
+    t = _random_tables(7)
+    if store:
+        _commit_all(t, tmp_path, old_rollup="b2")
+        ds, reference = load_dataset(tmp_path), load_dataset(tmp_path)
+    else:
+        ds = reference = prepare(t["claims"], t["communities"], t["initiatives"],
+                                 t["documents"], t["batches"])
+    filters = _random_filters(ds, np.random.default_rng(7), 6)
+    checked = 0
+    for f in filters[:1] + [f for f in filters[1:] if f.district or f.status][:3]:
+        if ds.cubes.answers(f, ANSWERED_PLACES):
+            rolled = _deck(ds, f, monkeypatch, page_scope)
+            assert rolled == _deck(reference, f, monkeypatch, scope_of), f
+            checked += 1
+    assert checked >= 2

@@ -21,7 +21,8 @@ import pyarrow as pa
 from loaders.rollups import CURRENT, SOURCE_COLUMNS, VERSION, cited_documents, rollup_rows
 from loaders.schema import arrow_schema, conform
 
-from .cubes import KEYS, Cubes, View, _concat, collapse, shared_batches
+from .cubes import (KEYS, SOURCE_KEYS, Cubes, View, _concat, collapse, distinct_sources,
+                    fact_sources, pushed_filters, shared_batches)
 
 CACHE = "rollups-cache"
 
@@ -64,6 +65,8 @@ def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
 
 def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
     """The cubes of the live `batches` of the store at `root` (loaders.store)."""
+    from loaders.store import read_table
+
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
     versions = _versions(root, ids)
     path = _cache_path(root, versions, replaced) if versions is not None else None
@@ -82,8 +85,27 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
             parts.append(rollup_rows(*_claims(root, joint, replaced)))
         return _concat(parts)
 
+    def sources(filters) -> pd.DataFrame:
+        chosen = [b for b in ids if not filters.batch or b in filters.batch]
+        rest = [b for b in chosen if b not in together]
+        parts = []
+        for i in range(0, len(rest), CHUNK):   # a batch's mentions of a fact are its facts'
+            parts.append(distinct_sources(_table(read_table(
+                "claims", list(SOURCE_KEYS), batch_ids=rest[i:i + CHUNK], root=root,
+                filters=pushed_filters(filters), dictionary=SOURCE_KEYS))))
+        joint = [b for b in chosen if b in together]
+        if joint:   # Cubes.answers: all of them or none
+            parts.append(fact_sources(_claims(root, joint, replaced)[0], filters))
+        return distinct_sources(_concat_sources(parts))
+
     return Cubes(combined=View.of(combined), batch_ids=ids, together=set(together),
-                 _batch_rows=batch_rows)
+                 _batch_rows=batch_rows, _read_sources=sources)
+
+
+def _concat_sources(parts) -> pd.DataFrame:
+    parts = [p.astype("object") for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame({k: pd.Series(dtype=object) for k in SOURCE_KEYS})
 
 
 CHUNK = 8   # batches summed at a time: memory stays that of a few batches' rollups

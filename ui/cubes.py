@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from loaders.rollups import FLAGS, GRAINS, SOURCE_COLUMNS, cited_documents, rollup_rows
+from loaders.rollups import (FLAGS, GRAINS, SOURCE_COLUMNS, cited_documents, first_mentions,
+                             rollup_rows)
 from loaders.schema import TABLES
 
 from .groups import Keys
@@ -27,6 +28,10 @@ KEYS = tuple(c.name for c in TABLES["rollups"] if c.type == pa.string())
 ANSWERED_PLACES = (*ANSWERED, "street", "community")
 STOCK_PLACE = ("status", "indicator", "unit", "district", "street", "community")
 ADDED = ("cells", "units", "programme_places")     # cubes whose measures add up over batches
+# what the slides name their sources by (Cubes.sources): of the facts, per place and status
+SOURCE_KEYS = ("doc", "batch_id", "status", "indicator", "district", "street", "community")
+PLACE_FILTERS = {"district": "district", "street": "street", "community": "community",
+                 "status": "status"}
 
 
 # ---- summing over batches ---------------------------------------------------------------------
@@ -281,6 +286,7 @@ class Cubes:
     batch_ids: list[str]
     together: set[str]              # batches rolled up together (facts across batches)
     _batch_rows: Callable[[list[str]], pd.DataFrame] | None = field(default=None, repr=False)
+    _read_sources: Callable | None = field(default=None, repr=False)
     _views: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -309,6 +315,12 @@ class Cubes:
         places = self.combined.places
         return places.group(["district", "street", "community"], np.arange(places.n))[0]
 
+    def sources(self, filters) -> pd.DataFrame:
+        """SOURCE_KEYS of the facts the place, status and batch filters keep (distinct rows):
+        the documents behind the figures are read from the claims on demand, those columns only
+        and the filters pushed down (the slides name their sources by them)."""
+        return self._read_sources(filters)
+
     def view(self, batch: tuple[str, ...] = ()) -> View:
         if not batch:
             return self.combined
@@ -328,6 +340,28 @@ class Cubes:
                       doc_count=int(v.docs["mentions"].to_numpy()[keep & ~named].sum()))
 
 
+def pushed_filters(filters) -> list[tuple[str, str, list]]:
+    """The place and status filters as loaders.store.read_table takes them."""
+    return [(col, "in", list(getattr(filters, name))) for name, col in PLACE_FILTERS.items()
+            if getattr(filters, name)]
+
+
+def distinct_sources(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[list(SOURCE_KEYS)]
+    return frame[~frame.duplicated().to_numpy()]
+
+
+def fact_sources(claims: pd.DataFrame, filters) -> pd.DataFrame:
+    """Cubes.sources of claims in memory (SOURCE_COLUMNS, every claim of their batches in
+    store order): their facts' first mentions the filters keep."""
+    facts = claims[first_mentions(claims)]
+    keep = np.ones(len(facts), dtype=bool)
+    for col, _, values in [*pushed_filters(filters), ("batch_id", "in", list(filters.batch))]:
+        if values:
+            keep &= facts[col].isin(values).to_numpy()
+    return distinct_sources(facts[keep])
+
+
 def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cubes:
     """Cubes of claims already in memory (in store order), facts taken across all of them;
     `others`: the same batches' communities, initiatives and documents tables."""
@@ -336,7 +370,8 @@ def cubes_of_claims(claims: pd.DataFrame, batch_ids: list[str], others=()) -> Cu
     together = shared_batches(pd.concat([claims[["doc", "batch_id"]], *tables.values()]))
     return Cubes(combined=View.of(collapse(rows, batch_ids)), batch_ids=batch_ids,
                  together=together,
-                 _batch_rows=lambda chosen: rows[rows["batch_id"].isin(chosen).to_numpy()])
+                 _batch_rows=lambda chosen: rows[rows["batch_id"].isin(chosen).to_numpy()],
+                 _read_sources=lambda filters: fact_sources(claims[list(SOURCE_COLUMNS)], filters))
 
 
 def shared_batches(pairs: pd.DataFrame) -> set[str]:

@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import yaml
 
-from . import charts
-from .aggregate import count_facts, distinct_facts, rules, totals_by_indicator, totals_by_status
+from . import charts, unit_figures
+from .aggregate import count_facts, distinct_facts, rules, totals_by_status
 from .dataset import Dataset
 from .filters import describe_filters, filter_label
 from .formatting import format_count, format_total, locate_span
@@ -27,7 +27,7 @@ from .labels import DATA_DIR, indicator_label, programme_label, status_label
 from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
                       community_choices, doc_labels,
                       community_key_label, community_profile, drill_level, initiatives_table,
-                      scope_counts, scope_of, summary_by)
+                      page_scope, scope_counts, scope_totals, summary_by)
 
 # query parameters of a deck; the filters (ui/filters.py) use the claims' column names
 SLIDES_PARAM, SPOT_PARAM, AUTO_PARAM = "slides", "spot", "auto"
@@ -293,15 +293,26 @@ def deck_sources(slides: list[Slide]) -> list[Source]:
 
 # ---- the slides --------------------------------------------------------------------------------
 
-def _title_slide(ds, scope: Scope, filters: Filters, today: dt.date) -> Slide:
-    c = scope_counts(scope)
+def cited_facts(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """The scope's facts as far as the slides name their sources: document, batch, status,
+    indicator and place (from the rollups' scope, read from the claims on demand)."""
+    return scope.facts if scope.units is None else ds.cubes.sources(scope.filters)
+
+
+def _title_slide(ds, scope: Scope, cited: pd.DataFrame, filters: Filters,
+                 today: dt.date) -> Slide:
+    if scope.units is None:
+        c = scope_counts(scope)
+    else:   # the documents of the facts are those of the kept claims (the filters split none)
+        facts, mentions = unit_figures.fact_count(scope.units)
+        c = scope_counts(scope, rolled=(facts, mentions, cited["doc"].dropna().unique(), 0))
     numbers = [Number("社区（村）", format_count(c.communities)), Number("数据条数", format_count(c.facts)),
                Number("来源文件", format_count(c.sources)), Number("特色项目", format_count(c.initiatives))]
     scope_text = describe_filters(filters) or "全市全部数据"
     return Slide("title", deck_title(filters), subtitle=f"{scope_text}　·　{today.isoformat()}",
                  numbers=numbers,
                  note="数据来自已导入的社区文章与统计表，每个数字都可追溯到原文。",
-                 sources=sources_of(ds, scope.facts, scope.initiatives, scope.communities))
+                 sources=sources_of(ds, cited, scope.initiatives, scope.communities))
 
 
 def _total_number(r) -> Number:
@@ -314,11 +325,10 @@ def _total_number(r) -> Number:
                   format_total(r.value, r.unit, r.qualifier, r.rule, r.low), how)
 
 
-def _headline_slide(ds, scope: Scope, filters: Filters) -> Slide:
-    totals = totals_by_indicator(scope.facts, "achieved")
+def _headline_slide(ds, scope: Scope, facts: pd.DataFrame, filters: Filters) -> Slide:
+    totals = scope_totals(scope, "achieved")
     shown = totals.head(limit("max_headline"))
     numbers = [_total_number(r) for r in shown.itertuples()]
-    facts = scope.facts
     used = facts[(facts["status"] == "achieved").to_numpy()
                  & facts["indicator"].isin(list(shown["indicator"])).to_numpy()]
     note = ("按指标分别合计：不同指标从不相加，同一来源重复提及的数字只算一次，人口、户数、面积等规模指标"
@@ -328,7 +338,7 @@ def _headline_slide(ds, scope: Scope, filters: Filters) -> Slide:
                  sources=sources_of(ds, used))
 
 
-def _district_slide(ds, scope: Scope, filters: Filters) -> Slide:
+def _district_slide(ds, scope: Scope, facts: pd.DataFrame, filters: Filters) -> Slide:
     level = drill_level(filters)
     level = "community" if level == "done" else level
     here = scope_name(filters) if level != "district" else ""
@@ -343,7 +353,7 @@ def _district_slide(ds, scope: Scope, filters: Filters) -> Slide:
     above = above_level_facts(scope, level)
     if above:
         notes.append(f"{format_count(above)} 条数据属于更上一级，不在图中")
-    facts = scope.facts[scope.facts[level].isin(list(shown["name"])).to_numpy()]
+    facts = facts[facts[level].isin(list(shown["name"])).to_numpy()]
     title = f"{here}各{LEVEL_LABELS[level]}对比" if here else f"各{LEVEL_LABELS[level]}对比"
     return Slide("district", title,
                  chart=charts.unit_bars(shown, LEVEL_LABELS[level], here),
@@ -351,15 +361,16 @@ def _district_slide(ds, scope: Scope, filters: Filters) -> Slide:
                  sources=sources_of(ds, facts))
 
 
-def _programme_slide(ds, scope: Scope, filters: Filters) -> Slide:
-    counts = count_facts(scope.facts, ["programme", "status"])
+def _programme_slide(ds, scope: Scope, facts: pd.DataFrame, filters: Filters) -> Slide:
+    counts = count_facts(scope.facts, ["programme", "status"]) if scope.units is None \
+        else unit_figures.programme_counts(scope.units)[0]
     totals = counts.groupby("programme")["facts"].sum().sort_values(ascending=False) \
         if len(counts) else pd.Series(dtype="int64")
     numbers = [Number(programme_label(p), f"{int(n)} 条") for p, n in totals.head(3).items()]
     return Slide("programme", f"{scope_name(filters)}项目类型分布", numbers=numbers,
                  chart=charts.programme_bars(counts),
                  note="每条数据按一个主要项目类型计；已实现与计划目标分开统计。",
-                 sources=sources_of(ds, scope.facts))
+                 sources=sources_of(ds, facts))
 
 
 def _spotlight_totals(claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -426,20 +437,26 @@ def ranked_spotlights(scope: Scope) -> list[str]:
     achieved figures first, then most planned ones (ties: the filters' list order). A community
     with no figure to show (none, or only bare counts, which _spotlight_figures leaves out) is
     not ranked, so a default deck never opens on "暂无收录的数字"."""
-    facts = scope.facts
+    counts = _spotlight_counts(scope.facts) if scope.units is None \
+        else unit_figures.spotlight_counts(scope.units)
+    order = {k: i for i, k in enumerate(community_choices(scope))}
+    ranked = counts[counts.index.isin(list(order))]
+    ranked = ranked[(ranked["achieved"] + ranked["planned"]) > 0]
+    return sorted(ranked.index, key=lambda k: (-int(ranked.at[k, "achieved"]),
+                                               -int(ranked.at[k, "planned"]), order[k]))
+
+
+def _spotlight_counts(facts: pd.DataFrame) -> pd.DataFrame:
+    """Per community key (ui.queries.community_key), its facts with a total to show, achieved
+    and planned."""
     # a figure of 其他 or of a `none` indicator makes no total, so gives a spotlight nothing to show
     shown = facts[facts["community"].notna().to_numpy() & (rules(facts) != "none")]
     place = shown["place"].astype("object") if "place" in shown else (
         shown["district"].astype("object").fillna("") + "|" + shown["street"].astype("object").fillna("")
         + "|" + shown["community"].astype("object"))
     achieved = (shown["status"] == "achieved").to_numpy()
-    counts = pd.DataFrame({"key": place.to_numpy(), "achieved": achieved, "planned": ~achieved}) \
+    return pd.DataFrame({"key": place.to_numpy(), "achieved": achieved, "planned": ~achieved}) \
         .groupby("key")[["achieved", "planned"]].sum()
-    order = {k: i for i, k in enumerate(community_choices(scope))}
-    ranked = counts[counts.index.isin(list(order))]
-    ranked = ranked[(ranked["achieved"] + ranked["planned"]) > 0]
-    return sorted(ranked.index, key=lambda k: (-int(ranked.at[k, "achieved"]),
-                                               -int(ranked.at[k, "planned"]), order[k]))
 
 
 def spotlight_keys(scope: Scope, deck: Deck) -> list[str]:
@@ -454,23 +471,24 @@ def build_deck(ds: Dataset, filters: Filters, deck: Deck, today: dt.date | None 
     """The slides of `deck` for the data the filters keep, in deck order; 社区风采 gives one
     slide per spotlight community, 资料来源 lists every source of the slides before it."""
     today = today or dt.date.today()
-    scope = scope_of(ds, filters)
+    scope = page_scope(ds, filters)
+    cited = cited_facts(ds, scope)
     slides: list[Slide] = []
     for kind in slide_kinds():
         if kind not in deck.kinds:
             continue
         if kind == "title":
-            slides.append(_title_slide(ds, scope, filters, today))
+            slides.append(_title_slide(ds, scope, cited, filters, today))
         elif kind == "headline":
-            slides.append(_headline_slide(ds, scope, filters))
+            slides.append(_headline_slide(ds, scope, cited, filters))
         elif kind == "district":
-            slides.append(_district_slide(ds, scope, filters))
+            slides.append(_district_slide(ds, scope, cited, filters))
         elif kind == "programme":
-            slides.append(_programme_slide(ds, scope, filters))
+            slides.append(_programme_slide(ds, scope, cited, filters))
         elif kind == "spotlight":
             slides.extend(_spotlight_slide(ds, key, filters) for key in spotlight_keys(scope, deck))
         elif kind == "sources":
-            every = deck_sources(slides) or sources_of(ds, scope.facts, scope.initiatives)
+            every = deck_sources(slides) or sources_of(ds, cited, scope.initiatives)
             slides.append(Slide("sources", "资料来源", bullets=[s.label() for s in every],
                                 subtitle=f"本次展示的数字来自以下 {len(every)} 份文章或表格",
                                 note="谢谢！", sources=every))

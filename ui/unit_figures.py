@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from loaders.indicators import aggregation_of
+
 from .aggregate import ADDITIVE, rank_leading
 from .cube_figures import count_of, totals_of
 from .cubes import Cubes, View
@@ -75,3 +77,24 @@ def programme_counts(u: Units) -> tuple[pd.DataFrame, pd.Series]:
     rows = cube.notnull("community", cube.notnull("programme", rows))
     pairs = cube.group(["programme", *PLACE], rows)[0]
     return by_status, pairs.groupby("programme").size()
+
+
+def fact_count(u: Units) -> tuple[int, int]:
+    """ui.queries.scope_counts' facts and mentions."""
+    cube = u.view.units
+    return int(cube.m["facts"][u.units].sum()), int(cube.m["mentions"][u.units].sum())
+
+
+def spotlight_counts(u: Units) -> pd.DataFrame:
+    """ui.slides._spotlight_counts(scope.facts): per community key (district|street|community),
+    its achieved and planned facts of an indicator that makes a total."""
+    cube = u.view.units
+    rows = cube.notnull("community", u.units[cube.m["facts"][u.units] > 0])
+    out, group, n = cube.group([*PLACE, "status", "indicator", "per"], rows)
+    out["facts"] = cube.sum("facts", rows, group, n).astype("int64")
+    out = out[np.array([aggregation_of(i, p) != "none" for i, p in
+                        zip(out["indicator"], out["per"])], dtype=bool)]
+    out["key"] = ["|".join(x or "" for x in t) for t in zip(*(out[c] for c in PLACE))]
+    table = out.pivot_table(index="key", columns="status", values="facts", aggfunc="sum",
+                            fill_value=0) if len(out) else pd.DataFrame()
+    return table.reindex(columns=["achieved", "planned"], fill_value=0)
