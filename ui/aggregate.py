@@ -292,7 +292,9 @@ def rank_leading(sums: pd.DataFrame, n: int) -> pd.DataFrame:
     district, street, community): largest first, a tie by name, street, district."""
     if sums.empty:
         return pd.DataFrame(columns=LEADING_COLUMNS)
-    sums = sums.sort_values(["indicator", "unit", "value", "community", "street", "district"],
+    # only the rows that can make the first n (ties at the n-th value kept) are sorted
+    near = sums.groupby(["indicator", "unit"])["value"].rank(method="min", ascending=False) <= n
+    sums = sums[near.to_numpy()].sort_values(["indicator", "unit", "value", "community", "street", "district"],
                             ascending=[True, True, False, True, True, True], kind="stable")
     sums["rank"] = sums.groupby(["indicator", "unit"]).cumcount() + 1
     top = sums[sums["rank"] <= n]

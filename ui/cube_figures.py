@@ -10,7 +10,6 @@ from loaders.rollups import FLAGS
 
 from .aggregate import ADDITIVE, SPREAD, TOTAL_COLUMNS, order_indicators
 from .cubes import Cube, Scoped
-from .groups import qualifier_of
 
 
 def totals(s: Scoped) -> pd.DataFrame:
@@ -23,7 +22,8 @@ def totals_of(cube: Cube, rows: np.ndarray, st: Cube, stock_rows: np.ndarray,
     """ui.aggregate.totals_by_status of the facts in `rows` of a cube with the measures of
     `cells` (status, indicator, per and unit among its keys), the stocks of their places in
     `stock_rows` of the stocks cube; with `by` (place columns of both cubes), per value of them
-    too (ui.aggregate.indicator_sums). Columns: *by, TOTAL_COLUMNS."""
+    too (ui.aggregate.indicator_sums). Columns: *by, TOTAL_COLUMNS. Arrays over the groups, not
+    Python loops: per community there are tens of thousands of them."""
     rows = rows[cube.m["facts"][rows] > 0]
     if not len(rows):
         return pd.DataFrame(columns=[*by, *TOTAL_COLUMNS])
@@ -32,30 +32,54 @@ def totals_of(cube: Cube, rows: np.ndarray, st: Cube, stock_rows: np.ndarray,
     low, high = np.full(n, np.nan), np.full(n, np.nan)
     np.fmin.at(low, group, cube.m["low"][rows])
     np.fmax.at(high, group, cube.m["high"][rows])
-    out["rule"] = [aggregation_of(i, p) for i, p in zip(out["indicator"], out["per"])]
-    spread = out["rule"].isin(SPREAD).to_numpy()
-    out["value"] = np.where(spread, high, sums["value"])
-    out["low"] = np.where(spread, low, out["value"])
-    out["qualifier"] = [qualifier_of(*t) for t in zip(*(sums[q] for q in FLAGS))]
-    out["facts"] = sums["facts"].astype("int64")
-    out["counted"] = np.where(spread, 0, out["facts"])
-    rows = stock_rows
-    if len(rows):
+    one = np.zeros(n, dtype="int64")
+    one[group] = rows                                   # a row of each group
+    rule = rules_of(cube, one)
+    spread = np.isin(rule, SPREAD)
+    value = np.where(spread, high, sums["value"])
+    qualifier = qualifiers(*(sums[q] for q in FLAGS))
+    counted = np.where(spread, 0, sums["facts"]).astype("int64")
+    stock = np.flatnonzero(rule == "stock")
+    if len(stock_rows) and len(stock):
         keys = [*by, "status", "indicator", "unit"]
-        picked, group, n = st.group(keys, rows)
-        q = st.extra["qualifier"][rows]
-        flags = [np.bincount(group, weights=(q == f), minlength=n) for f in FLAGS]
-        found = {k: (v, qualifier_of(*fl), int(c)) for k, v, c, *fl in zip(
-            zip(*(picked[k] for k in keys)),
-            st.sum("value", rows, group, n), np.bincount(group, minlength=n), *flags)}
-        hit = [found.get(k) if r == "stock" else None for k, r in
-               zip(zip(*(out[k] for k in keys)), out["rule"])]
-        out["value"] = [h[0] if h else v for h, v in zip(hit, out["value"])]
-        out["qualifier"] = [h[1] if h else v for h, v in zip(hit, out["qualifier"])]
-        out["counted"] = [h[2] if h else v for h, v in zip(hit, out["counted"])]
-        out["low"] = np.where(spread, out["low"], out["value"])
-    out = out[out["rule"].isin((*ADDITIVE, *SPREAD)).to_numpy()]
-    return order_indicators(out)[[*by, *TOTAL_COLUMNS]]
+        picked, sgroup, sn = st.group(keys, stock_rows)
+        q = st.extra["qualifier"][stock_rows]
+        found = dict(zip(zip(*(picked[k] for k in keys)), range(sn)))
+        hit = np.array([found.get(k, -1) for k in zip(*(out[k].to_numpy()[stock] for k in keys))],
+                       dtype="int64")
+        stock, hit = stock[hit >= 0], hit[hit >= 0]
+        value[stock] = st.sum("value", stock_rows, sgroup, sn)[hit]
+        qualifier[stock] = qualifiers(*(np.bincount(sgroup, weights=(q == f), minlength=sn)
+                                        for f in FLAGS))[hit]
+        counted[stock] = np.bincount(sgroup, minlength=sn)[hit]
+    out["rule"] = rule
+    out["value"] = value
+    out["low"] = np.where(spread, low, value)
+    out["qualifier"] = qualifier
+    out["facts"] = sums["facts"].astype("int64")
+    out["counted"] = counted
+    out = out[np.isin(rule, (*ADDITIVE, *SPREAD))]
+    # per place (`by`) in no particular order: ui.aggregate.rank_leading sorts them
+    return (order_indicators(out) if not by else out)[[*by, *TOTAL_COLUMNS]]
+
+
+def rules_of(cube: Cube, rows: np.ndarray) -> np.ndarray:
+    """The aggregation rule of each of `rows` (ui.aggregate.rules): its indicator's, a rate
+    when it has a period."""
+    table = np.array([aggregation_of(i) for i in cube.cats["indicator"]] + ["none"], dtype=object)
+    out = table[cube.codes["indicator"][rows]]
+    out[cube.codes["per"][rows] >= 0] = "rate"
+    return out
+
+
+def qualifiers(at_least, at_most, approx) -> np.ndarray:
+    """ui.groups.qualifier_of of each group's counts."""
+    present = [np.asarray(x) > 0 for x in (at_least, at_most, approx)]
+    out = np.full(len(present[0]), "exact", dtype=object)
+    for flag, name in zip(present, FLAGS):
+        out[flag] = name
+    out[sum(p.astype(int) for p in present) > 1] = "mixed"
+    return out
 
 
 def count_facts(s: Scoped, by: list[str]) -> pd.DataFrame:
