@@ -11,9 +11,11 @@ Why this grain, and why the figures stay exactly those of ui.aggregate (rules 1â
   their first mention; mentions in their own cell.
 * Filters on the place, the status and the batch are answered from the rollups: every mention of
   a fact has the same place and status (both are in the fact key), so they never split a fact.
-  A filter that can split a fact (programme, kind) or that needs rows (street and community
-  drill-down, document, indicator, period) is answered from the claims it selects, read on
-  demand with the filter pushed down: few rows, today's code, the same answer by construction.
+  The overview's `cells` hold the district; `units` (the same measures down to the community,
+  without the programme) and `programme_places` answer street and community filters for the
+  district page, the programme list and the slides (ui/unit_figures.py). A filter that can split
+  a fact (programme, kind) or that needs rows (document, indicator, period) is answered from the
+  claims it selects: today's code, the same answer by construction.
 * Sums, counts, lowest and highest values and the count of each non-exact qualifier add up over
   batches (rules 1, 3, 5): `cells` holds them per status, indicator, per, unit, programme and
   district (what the overview shows and filters by), which is a few thousand rows however many

@@ -11,11 +11,12 @@ from ui import widgets
 from ui.deck import deck_pptx
 from ui.filters import describe_filters, filters_to_query
 from ui.images import INSTALL_HINT, ImageExportUnavailable, images_zip, missing_requirements
-from ui.queries import community_choices, community_key_label, scope_of
+from ui.queries import community_choices, community_key_label, page_scope
 from ui.report import CSS, report_html, slide_body_html, slide_head_html, slide_sources_html
+from ui.slide_figures import scaled_figure
+from ui.slide_parts import limit, slide_description, slide_kinds, slide_label
 from ui.slides import (PRESENT_PARAM, SLIDE_PARAM, Deck, build_deck, deck_title, deck_to_query,
-                       export_name, limit, presenting, readable_query, scaled_figure,
-                       slide_description, slide_from_query, slide_kinds, slide_label)
+                       export_name, presenting, readable_query, slide_from_query)
 from ui.state import current_signature
 
 # Presenting: Streamlit's chrome and everything but the slide hidden, type about 1.75× larger.
@@ -58,7 +59,7 @@ st.html(f"<style>{CSS}{PRESENT_CSS if present else PREVIEW_CSS}</style>")
 today = dt.date.today()
 
 # ---- ① the deck: which slides, which communities, how fast -------------------------------------
-keys = community_choices(scope_of(ds, filters))
+keys = community_choices(page_scope(ds, filters))
 if st.session_state.get("spot"):  # a community left out by a changed filter is no longer an option
     st.session_state["spot"] = [k for k in st.session_state["spot"] if k in keys]
 with st.container(key="deck_setup"):

@@ -25,7 +25,8 @@ from ui.dataset import load_dataset
 from ui.deck import FOOTER_HEIGHT, INNER, deck_pptx, fits, footer_text, lines_needed
 from ui.queries import Filters
 from ui.report import report_html
-from ui.slides import Deck, Number, Slide, Source, build_deck, deck_sources
+from ui.slide_parts import Number, Slide, Source
+from ui.slides import Deck, build_deck, deck_sources
 
 DAY = dt.date(2026, 11, 21)
 FIVE = Deck(kinds=("title", "headline", "district", "programme", "spotlight", "sources"),

@@ -17,7 +17,8 @@ from ui.deck import INNER, deck_pptx, footer_text, lines_needed
 from ui.formatting import blank_missing
 from ui.queries import Filters, batch_labels, claims_table, describe_batch, doc_labels
 from ui.report import footer_html, report_html
-from ui.slides import Deck, Slide, Source, build_deck
+from ui.slide_parts import Slide, Source
+from ui.slides import Deck, build_deck
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
 IDS = re.compile(r"\d{8}T\d{6,}-[0-9a-f]{8}|default-seeds|\d{3}_[0-9a-f]{16}\.txt")

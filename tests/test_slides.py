@@ -12,9 +12,10 @@ from ui.dataset import load_dataset
 from ui.formatting import format_total
 from ui.labels import indicator_label
 from ui.queries import Filters, community_choices, community_profile, scope_of
-from ui.slides import (Deck, Evidence, Source, Slide, build_deck, deck_from_query, deck_sources,
-                       deck_to_query, export_name, presenting, quotations, ranked_spotlights,
-                       readable_query, scaled_figure, slide_from_query, slide_kinds, slide_label)
+from ui.slide_figures import scaled_figure
+from ui.slide_parts import Evidence, Slide, Source, quotations, slide_kinds, slide_label
+from ui.slides import (Deck, build_deck, deck_from_query, deck_sources, deck_to_query, export_name,
+                       presenting, ranked_spotlights, readable_query, slide_from_query)
 
 DAY = dt.date(2026, 11, 21)
 SHIPPED = Path(__file__).resolve().parent.parent / "data"   # data/batches, as the app ships

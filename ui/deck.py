@@ -20,7 +20,8 @@ from pptx.util import Emu, Inches, Pt
 
 from loaders.exports import neutralise_cell
 
-from .slides import Number, Slide, axis_values, limit, quotations, slide_label
+from .slide_figures import axis_values
+from .slide_parts import Number, Slide, limit, quotations, slide_label
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from .slides import Slide, UNSAFE_IN_NAMES, scaled_figure
+from .slide_figures import scaled_figure
+from .slide_parts import Slide
+from .slides import UNSAFE_IN_NAMES
 
 WIDTH, HEIGHT = 1600, 900
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")

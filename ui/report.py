@@ -11,8 +11,9 @@ from plotly.offline import get_plotlyjs
 
 from .charts import FONT
 from .markup import html_text
-from .slides import (Number, Slide, deck_sources, limit, quotations, scaled_figure,
-                     slide_label)
+from .slide_figures import scaled_figure
+from .slide_parts import Number, Slide, limit, quotations, slide_label
+from .slides import deck_sources
 
 # Sizes are multiples of --s, so one stylesheet serves the page's preview (1), the projector
 # (about 1.7) and the report file.

@@ -1,157 +1,37 @@
 """The deck behind 演示模式 and its exports: slides built from the dataset, the filters and the
 presenter's choice, each carrying its figures and the sources they rest on; and the deck's place
 in the URL. The page, the HTML report, the PPTX and the PNGs all draw the same slide list, so they
-show the same figures. No Streamlit calls here.
+show the same figures. The figures come from the rollups where they answer the filters exactly
+(ui.queries.page_scope), the sources from the claims read on demand (Cubes.sources). What a
+slide holds: ui/slide_parts.py; charts sized for a projector: ui/slide_figures.py. No Streamlit
+calls here.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-import yaml
 
 from . import charts, unit_figures
 from .aggregate import count_facts, distinct_facts, rules, totals_by_status
 from .dataset import Dataset
 from .filters import describe_filters, filter_label
 from .formatting import format_count, format_total, locate_span
-from .labels import DATA_DIR, indicator_label, programme_label, status_label
+from .labels import indicator_label, programme_label, status_label
 from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
                       community_choices, doc_labels,
                       community_key_label, community_profile, drill_level, initiatives_table,
                       page_scope, scope_counts, scope_totals, summary_by)
+from .slide_parts import (Evidence, Number, Slide, Source, deck_config, limit, slide_kinds,
+                          slide_label)
 
 # query parameters of a deck; the filters (ui/filters.py) use the claims' column names
 SLIDES_PARAM, SPOT_PARAM, AUTO_PARAM = "slides", "spot", "auto"
 SLIDE_PARAM, PRESENT_PARAM = "slide", "present"
-
-
-@lru_cache(maxsize=None)
-def _config() -> dict:
-    return yaml.safe_load((DATA_DIR / "slides.yaml").read_text(encoding="utf-8"))
-
-
-def slide_kinds() -> tuple[str, ...]:
-    """Slide kinds in deck order."""
-    return tuple(_config()["kinds"])
-
-
-def slide_label(kind: str) -> str:
-    return _config()["kinds"].get(kind, {}).get("label", kind)
-
-
-def slide_description(kind: str) -> str:
-    return _config()["kinds"].get(kind, {}).get("description", "")
-
-
-def limit(name: str) -> int:
-    return int(_config()[name])
-
-
-# ---- what a slide holds ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Source:
-    """A document (article or sheet) and the import batch that brought it. Shown by title and by
-    the batch's file, uploader and date, never by the store's ids."""
-    doc: str
-    title: str | None = None
-    batch_id: str | None = None
-    batch_file: str | None = None
-    batch: str | None = None      # queries.describe_batch of its batch
-
-    def label(self, batch: bool = True) -> str:
-        name = f"《{self.title}》" if self.title else self.doc
-        return f"{name}{self.batch_label() if batch else ''}"
-
-    def batch_label(self) -> str:
-        if not self.batch:
-            return ""
-        return f"（{self.batch}）"
-
-
-@dataclass(frozen=True)
-class Number:
-    """A headline figure as it is shown: 3000余人次 above its label."""
-    label: str
-    value: str
-    note: str = ""
-
-
-LINE_BREAKS = re.compile(r"\s*\n\s*")  # a source's line breaks inside a sentence (OCR, PDF)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The sentence a figure comes from; `span` locates the figure in it (None: not found)."""
-    figure: str
-    sentence: str
-    doc: str
-    span: tuple[int, int] | None = None
-
-    def parts(self) -> tuple[str, str, str]:
-        """(before, figure, after) for highlighting; the figure part is empty when not found."""
-        if self.span is None:
-            return LINE_BREAKS.sub("", self.sentence), "", ""
-        s, e = self.span
-        parts = self.sentence[:s], self.sentence[s:e], self.sentence[e:]
-        return tuple(LINE_BREAKS.sub("", p) for p in parts)
-
-
-def quotations(evidence: list[Evidence]) -> list[tuple[str, list[tuple[str, bool]]]]:
-    """Each evidence sentence once, in first-figure order, as (doc, [(text, is_figure), …]):
-    two figures from one sentence are marked in one quotation instead of quoting it twice."""
-    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for ev in evidence:
-        spans.setdefault((ev.sentence, ev.doc), [])
-        if ev.span is not None:
-            spans[(ev.sentence, ev.doc)].append(ev.span)
-    out = []
-    for (sentence, doc), found in spans.items():
-        pieces, at = [], 0
-        for start, end in sorted(set(found)):
-            if start < at:      # overlaps a figure already marked
-                continue
-            pieces += [(sentence[at:start], False), (sentence[start:end], True)]
-            at = end
-        pieces.append((sentence[at:], False))
-        out.append((doc, [(LINE_BREAKS.sub("", t), mark) for t, mark in pieces if t]))
-    return out
-
-
-@dataclass
-class Slide:
-    kind: str
-    title: str
-    subtitle: str = ""
-    numbers: list[Number] = field(default_factory=list)
-    chart: go.Figure | None = None
-    note: str = ""                      # a line under the chart or the numbers
-    evidence: list[Evidence] = field(default_factory=list)
-    bullets: list[str] = field(default_factory=list)   # initiatives; sources on the closing slide
-    bullets_title: str = ""
-    sources: list[Source] = field(default_factory=list)
-
-    def footer(self, named: int | None = None) -> str:
-        """The sources line printed under the slide: the first few (`named`, default
-        max_footer_sources) named, the rest counted; a batch they share is said once."""
-        if not self.sources:
-            return "来源：无（所选范围内没有数据）"
-        n = max(1, limit("max_footer_sources") if named is None else named)
-        shown = self.sources[:n]
-        batches = {s.batch_label() for s in self.sources}
-        shared = batches.pop() if len(batches) == 1 and len(shown) > 1 else ""
-        text = "；".join(s.label(batch=not shared) for s in shown)
-        more = f" 等 {len(self.sources)} 份" if len(self.sources) > n else ""
-        return f"来源：{text}{more}{shared}"
 
 
 # ---- the presenter's choice and the URL ---------------------------------------------------------
@@ -164,7 +44,7 @@ class Deck:
 
     @classmethod
     def default(cls) -> "Deck":
-        return cls(kinds=tuple(_config()["default_kinds"]))
+        return cls(kinds=tuple(deck_config()["default_kinds"]))
 
 
 def _values(params: Mapping, name: str) -> list[str]:
@@ -493,53 +373,3 @@ def build_deck(ds: Dataset, filters: Filters, deck: Deck, today: dt.date | None 
                                 subtitle=f"本次展示的数字来自以下 {len(every)} 份文章或表格",
                                 note="谢谢！", sources=every))
     return slides
-
-
-# ---- figures for a projector -------------------------------------------------------------------
-
-def axis_values(values) -> list:
-    """A trace's x or y as a list. A figure that went through pickle (Streamlit's cache) holds
-    numeric arrays in plotly's base64 form, {"dtype": "i8", "bdata": "…"}; decode it."""
-    if values is None:
-        return []
-    if isinstance(values, dict) and "bdata" in values:
-        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return array.reshape(values["shape"]).tolist() if "shape" in values else array.tolist()
-    return list(values)
-
-
-def scaled_figure(fig: go.Figure, font_size: int, height: int, title: bool = True) -> go.Figure:
-    """A copy of a dashboard chart with type large enough to read across a room; without its
-    title when the slide already shows it. Margins are set from the labels rather than left to
-    plotly's automargin, which measures Chinese labels before the CJK font has loaded."""
-    out = go.Figure(fig)
-    base = fig.layout.font.size or 13
-    ratio = font_size / base
-    legend = bool(fig.layout.showlegend is not False and len(fig.data) > 1)
-    out.update_layout(font={"size": font_size}, height=height, legend={"font": {"size": font_size}},
-                      hoverlabel={"font": {"size": font_size}})
-    # explicit, since Streamlit's chart theme sets small tick fonts of its own
-    for axes in (out.update_xaxes, out.update_yaxes):
-        axes(tickfont={"size": font_size}, title_font={"size": font_size})
-    if title:
-        title_size = round((fig.layout.title.font.size or 16) * ratio)
-        out.update_layout(title={"font": {"size": title_size}, "pad": {"l": 16, "t": 12}},
-                          margin={"t": title_size + 40 + (font_size + 30 if legend else 0)})
-    else:
-        out.update_layout(title={"text": ""}, margin={"t": font_size + 30 if legend else 10})
-    if legend:
-        out.update_layout(legend={"y": 1.0, "yanchor": "bottom", "x": 0})
-    for ann in out.layout.annotations or ():
-        ann.font.size = round((ann.font.size or base) * ratio)
-    bars = [t for t in fig.data if t.type == "bar"]
-    if bars:
-        out.update_traces(textfont={"size": font_size}, textangle=0, selector={"type": "bar"})
-        horizontal = bars[0].orientation == "h"
-        categories = list(dict.fromkeys(str(c) for t in bars
-                                        for c in axis_values(t.y if horizontal else t.x)))
-        out.update_layout(bargap=max(0.25, 1 - 0.12 * len(categories)))
-        if horizontal and categories:
-            widest = max(len(c) for c in categories)
-            out.update_layout(margin={"l": round(widest * font_size * 1.05) + 24})
-    out.update_layout(margin={"b": round((fig.layout.margin.b or 10) * ratio) + 2 * font_size + 36})
-    return out
