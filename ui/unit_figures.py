@@ -15,7 +15,7 @@ import pandas as pd
 from loaders.indicators import aggregation_of
 
 from .aggregate import ADDITIVE, rank_leading
-from .cube_figures import count_of, totals_of
+from .cube_figures import count_of, rules_of, totals_of
 from .cubes import Cubes, View
 
 PLACE = ("district", "street", "community")
@@ -63,6 +63,7 @@ def leading(u: Units, n: int) -> pd.DataFrame:
     """ui.aggregate.leading_communities(scope.facts, n)."""
     cube, st = u.view.units, u.view.stocks
     rows = cube.notnull("community", cube.equals("status", "achieved", u.units))
+    rows = rows[np.isin(rules_of(cube, rows), ADDITIVE)]     # rates and shares rank nothing
     stocks = st.notnull("community", st.equals("status", "achieved", u.stocks))
     sums = totals_of(cube, rows, st, stocks, by=PLACE)
     return rank_leading(sums[sums["rule"].isin(ADDITIVE).to_numpy()].reset_index(drop=True), n)
