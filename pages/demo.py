@@ -11,7 +11,8 @@ from ui import widgets
 from ui.deck import deck_pptx
 from ui.filters import describe_filters, filters_to_query
 from ui.images import INSTALL_HINT, ImageExportUnavailable, images_zip, missing_requirements
-from ui.queries import community_choices, community_key_label, page_scope
+from ui.community_profile import community_choices, community_key_label
+from ui.queries import page_scope
 from ui.report import CSS, report_html, slide_body_html, slide_head_html, slide_sources_html
 from ui.slide_figures import scaled_figure
 from ui.slide_parts import limit, slide_description, slide_kinds, slide_label

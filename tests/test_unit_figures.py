@@ -12,11 +12,11 @@ from loaders.rollups import CURRENT
 from loaders.store import commit_batch
 from tests.test_cubes import _random_tables
 from tests.test_pages import open_app
+from ui.community_profile import community_choices
 from ui.cubes import ANSWERED_PLACES
 from ui.dataset import Dataset, load_dataset, prepare
-from ui.queries import (LEVELS, Filters, above_level_facts, communities_in_scope,
-                        community_choices, page_scope, programme_summary, scope_leading, scope_of,
-                        scope_totals, summary_by)
+from ui.queries import (LEVELS, Filters, above_level_facts, communities_in_scope, page_scope,
+                        programme_summary, scope_leading, scope_of, scope_totals, summary_by)
 
 
 def _random_filters(ds, rng, n: int) -> list[Filters]:

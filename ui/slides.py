@@ -21,11 +21,12 @@ from .aggregate import count_facts, distinct_facts, rules, totals_by_status
 from .dataset import Dataset
 from .filters import describe_filters, filter_label
 from .formatting import format_count, format_total, locate_span
+from .community_profile import community_choices, community_key_label, community_profile
+from .initiative_rows import initiatives_table
 from .labels import indicator_label, programme_label, status_label
-from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
-                      community_choices, doc_labels,
-                      community_key_label, community_profile, drill_level, initiatives_table,
-                      page_scope, scope_counts, scope_totals, summary_by)
+from .provenance import batch_labels, doc_labels
+from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, drill_level, page_scope,
+                      scope_counts, scope_totals, summary_by)
 from .slide_parts import (Evidence, Number, Slide, Source, deck_config, limit, slide_kinds,
                           slide_label)
 
