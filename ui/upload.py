@@ -3,7 +3,6 @@ extraction, see the problems, commit, and the batch history with undo. The check
 itself is loaders' (sheets, pipeline, imports), shared with `python -m loaders import`."""
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -394,14 +393,20 @@ def history_step(access: Access) -> None:
         return
     labels = dict(zip(table["批次"], _batch_labels(table)))
     kinds = dict(zip(table["批次"], table["类型"]))
-    # the chooser is a new widget whenever the list changes (a commit, an undo), so it never
-    # shows one batch while holding another; nothing is chosen until the person chooses
-    digest = hashlib.sha1("|".join(undoable).encode()).hexdigest()[:10]
+    # nothing is chosen until the person chooses; the choice (keyed by the batch id, Streamlit
+    # keeps a keyed widget's value while its options change) survives other people's commits
+    # and undos, and a choice someone else has undone meanwhile is dropped with a word
+    chosen = st.session_state.get("undo_choice")
+    if chosen is not None and chosen not in undoable:
+        st.session_state["undo_choice"] = None
+        st.warning(f"你选中的批次“{md(st.session_state.get('undo_label', chosen))}”已不在可撤销的"
+                   "列表中（可能是别人刚刚撤销的），请重新选择。", icon=":material/info:")
     batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, index=None,
-                         placeholder="选择要撤销的批次", key=f"undo_choice_{digest}")
+                         placeholder="选择要撤销的批次", key="undo_choice")
     if batch is None:
         return
     label, default = labels[batch], kinds[batch] == "默认数据"
+    st.session_state["undo_label"] = label
     confirm = st.checkbox(f"确认撤销“{label}”：这一批的数据将从看板移除",
                           key=f"undo_confirm_{batch}")
     sure = True
