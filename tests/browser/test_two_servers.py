@@ -60,9 +60,13 @@ def browsers(tmp_path_factory):
 
 async def upload(dt, path) -> dict:
     """Choose the file in the upload page's file picker and press the import button."""
-    doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
-    node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
-                         selector='input[type="file"]')
+    for _ in range(120):          # the picker is drawn late on a busy machine
+        doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
+        node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
+                             selector='input[type="file"]')
+        if node["nodeId"]:
+            break
+        await asyncio.sleep(0.5)
     await dt.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node["nodeId"])
     await settled_after(dt)
     await screenshot(dt, shot_dir() / f"two-servers-checked-{path.stem}.png", width=W, height=H)
