@@ -12,7 +12,7 @@ from loaders.store import BatchExistsError, undo_batch
 
 from .access import Access
 from .markup import md
-from .queries import DEFAULT_DATA
+from .provenance import DEFAULT_DATA
 from .state import current_signature
 
 

@@ -29,7 +29,7 @@ from .markup import md
 from .navigation import page_exists
 from .sheet_mapping import check_sheets, describe, duplicates_step
 from .state import current_dataset, current_signature
-from .queries import claims_table
+from .claim_rows import claims_table
 
 FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
 PREVIEW_ROWS = 200
