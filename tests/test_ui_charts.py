@@ -88,3 +88,15 @@ def test_figures_made_without_validation_pass_plotly_validation_unchanged(ds):
     for fig in _figures(ds):
         validated = go.Figure(fig.to_dict())   # raises on any property plotly does not know
         assert json.loads(validated.to_json()) == json.loads(fig.to_json())
+
+
+def test_an_overview_cached_by_streamlit_comes_back_the_same(ds):
+    """st.cache_data unpickles a copy on every rerun: the figures travel as dicts."""
+    import json
+    import pickle
+
+    view = build_overview(ds, Filters())
+    again = pickle.loads(pickle.dumps(view))
+    assert again.counts == view.counts and again.achieved.equals(view.achieved)
+    for name, fig in view.figures.items():
+        assert json.loads(again.figures[name].to_json()) == json.loads(fig.to_json())
