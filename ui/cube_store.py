@@ -84,6 +84,9 @@ def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
 
 
 CHUNK = 8   # batches summed at a time: memory stays that of a few batches' rollups
+# the cubes whose rows add up over batches and keep a lowest and highest figure (cells and the
+# like); the others: stocks (one chosen per place) and counts of mentions
+SPREAD = tuple(c for c in GRAINS if c not in ("stocks", "places", "values", "docs"))
 
 
 def _versions(root, ids: list[str]) -> list | None:
@@ -169,25 +172,25 @@ def _without(root, kept: pd.DataFrame, gone: list[str], rest: list[str]) -> pd.D
         again = np.zeros(n, bool)
         if cube == "stocks":   # the place's stock was chosen from a gone batch
             again = np.isin(rows["batch_id"].astype("object").to_numpy()[first], gone)
-        elif cube == "cells":
+        elif cube in SPREAD:
             low, high = np.full((2, n), np.nan), np.full((2, n), np.nan)
             np.fmin.at(low, (out.astype(int), group), _num(rows, "low"))
             np.fmax.at(high, (out.astype(int), group), _num(rows, "high"))
             again = (low[1] <= low[0]) | (high[1] >= high[0])
         keep = (count > 0) & ~again
         part = rows.iloc[first[keep]].reset_index(drop=True)
-        for m in (("mentions", "facts", "value", *FLAGS) if cube == "cells" else
+        for m in (("mentions", "facts", "value", *FLAGS) if cube in SPREAD else
                   ("facts",) if cube == "stocks" else ("mentions",)):
             values = left(m)[keep]
             part[m] = values if m == "value" else values.round().astype("int64")
         parts.append(part)
-        if cube in ("cells", "stocks"):
+        if cube in (*SPREAD, "stocks"):
             redo[cube] = keys[(count > 0) & again]
     if any(len(k) for k in redo.values()):
         fresh = read_batch_rollups(root, rest)
         picked = [np.flatnonzero((fresh["cube"] == c).to_numpy())[_rows_in(
-            fresh[(fresh["cube"] == c).to_numpy()], GRAINS["cells"] if c == "cells"
-            else STOCK_PLACE, k)] for c, k in redo.items() if len(k)]
+            fresh[(fresh["cube"] == c).to_numpy()], STOCK_PLACE if c == "stocks"
+            else GRAINS[c], k)] for c, k in redo.items() if len(k)]
         parts.append(collapse(fresh.iloc[np.concatenate(picked)].reset_index(drop=True), rest))
     return _concat(parts)
 
