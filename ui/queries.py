@@ -228,13 +228,17 @@ def _values(series: pd.Series) -> pa.Array:
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)))
-        return pa.array(series.cat.categories).take(used).cast(pa.large_string())
+        return _strings(pa.array(series.cat.categories).take(used))
     return _strings(series.dropna())
 
 
 def _strings(values) -> pa.Array:
-    return values if isinstance(values, pa.Array) else \
-        pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    """Strings (an Arrow array, chunked or not, or a sequence) as one Arrow array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    return values.cast(pa.large_string())
 
 
 def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
