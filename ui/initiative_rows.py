@@ -6,8 +6,16 @@ import pandas as pd
 
 from loaders.programmes import programme_codes
 
-from .claim_rows import contains_term
 from .labels import programme_label, status_label
+
+
+def _contains(series: pd.Series, term: str) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = pd.Series(series.cat.categories.astype("object"))
+        hit = cats[cats.str.contains(term, regex=False, na=False)]
+        return series.isin(hit).to_numpy()
+    return series.str.contains(term, regex=False, na=False).to_numpy()
+
 
 INITIATIVE_SEARCH = ("name", "community", "street", "district", "evidence", "doc")
 
@@ -17,7 +25,7 @@ def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
     for term in (query or "").split():
         hit = np.zeros(len(initiatives), dtype=bool)
         for col in INITIATIVE_SEARCH:
-            hit |= contains_term(initiatives[col], term)
+            hit |= _contains(initiatives[col], term)
         codes = [c for c in programme_codes() if term in programme_label(c)]
         hit |= initiatives["programme"].isin(codes).to_numpy()
         mask &= hit
