@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from benchmarks.explorer_before import explorer_in_memory
 from loaders import store
 from loaders.exports import to_csv_bytes
 from loaders.programmes import programme_codes
 from loaders.store import packs
-from loaders.store.evidence import ClaimQuery, claim_chunks, claim_page, count_claims
+from loaders.store.evidence import (CLAIM_COLUMNS, ClaimQuery, claim_chunks, claim_page,
+                                     count_claims)
 from ui import evidence
-from ui.claim_rows import SEARCH_COLUMNS, SORTS, claims_table
+from ui.claim_rows import SORTS, claims_table
 from ui.dataset import load_dataset, prepare
-from ui.labels import indicator_options, programme_label
-from ui.queries import Filters, apply_filters
+from ui.labels import indicator_options
+from ui.queries import Filters
+
+from tests.pg import fresh_database
 
 BACKENDS = ["parquet", "postgres"]
 PLACES = [("成华区", "猛追湾街道", "培华路社区"), ("成华区", None, "培华路社区"),
@@ -30,11 +33,22 @@ WORDS = ["志愿", "服务", "老人", "活动", "书院", "50%", "a_b", "'; DRO
 INDICATORS = [*indicator_options()[:4], "other"]
 
 
-@pytest.fixture(params=BACKENDS)
-def root(request, tmp_path):
+@pytest.fixture(scope="module", params=BACKENDS)
+def root(request, tmp_path_factory):
+    """One random store per backend, shared by the tests that only read it."""
     if request.param == "parquet":
-        return tmp_path / "store"
-    return request.getfixturevalue("pg_database")   # tests/pg.py: a fresh database, its URL
+        target = tmp_path_factory.mktemp("evidence") / "store"
+        make_store(target, seed=7)
+        yield target
+        return
+    with fresh_database(request.getfixturevalue("pg_server")) as url:   # tests/pg.py
+        make_store(url, seed=7)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def ds(root):
+    return load_dataset(root)
 
 
 def random_claims(rng: random.Random, batch: str, n: int) -> pd.DataFrame:
@@ -72,34 +86,6 @@ def make_store(root, seed: int, batches: int = 4, per: int = 25) -> None:
     store.undo_batch("b1", root)
 
 
-# ---- the explorer as it was: every claim in memory, filtered, searched, sorted by pandas --------
-
-def _contains(series: pd.Series, term: str) -> np.ndarray:
-    return series.astype("object").str.contains(term, regex=False, na=False).to_numpy(dtype=bool)
-
-
-def explorer_in_memory(ds, filters: Filters, search: str, how: str, unsure: bool) -> pd.DataFrame:
-    rows = apply_filters(ds.claims, filters)
-    if unsure:
-        rows = rows[(rows["place_confidence"].astype(object) == "low").to_numpy()]
-    mask = np.ones(len(rows), dtype=bool)
-    for term in search.split():
-        hit = np.zeros(len(rows), dtype=bool)
-        for col in SEARCH_COLUMNS:
-            hit |= _contains(rows[col], term)
-        codes = [c for c in programme_codes() if term in programme_label(c)]
-        hit |= rows["programme"].isin(codes).to_numpy()
-        mask &= hit
-    rows = rows[mask]
-    _, cols, ascending = SORTS[how]
-    rank = {k: i for i, k in enumerate(indicator_options())}
-    keys = pd.DataFrame({c: rows[c].astype("object").map(rank) if c == "indicator"
-                         else rows[c].astype("object") if isinstance(rows[c].dtype, pd.CategoricalDtype)
-                         else rows[c] for c in cols}, index=rows.index)
-    order = keys.sort_values(cols, ascending=ascending, kind="stable", na_position="last").index
-    return rows.loc[order]
-
-
 def random_view(rng: random.Random) -> tuple[Filters, str, str, bool]:
     pools = {"district": ["成华区", "武侯区", "锦江区"], "street": ["玉林街道", "猛追湾街道"],
              "community": ["培华路社区", "玉林东路社区", "和平社区"],
@@ -120,48 +106,36 @@ def same_rows(got: pd.DataFrame, want: pd.DataFrame) -> None:
         assert a == b, col
 
 
-def test_pages_equal_the_in_memory_explorer_on_random_stores(root):
-    make_store(root, seed=7)
-    ds = load_dataset(root)
+def test_pages_equal_the_in_memory_explorer_on_random_stores(ds):
     assert len(ds.claims) == 73   # b1 undone; two of b0 replaced by b2
     rng = random.Random(11)
     nonempty = 0
-    for _ in range(30):
+    for i in range(14):
         filters, search, how, unsure = random_view(rng)
         want = explorer_in_memory(ds, filters, search, how, unsure)
         query = evidence.claim_query(filters, search, how, unsure)
         assert evidence.count_rows(ds, query) == len(want), (filters, search, how)
-        got = evidence.page_rows(ds, query, 1, 1000)
-        same_rows(got, want)
-        if len(want) > 4:   # a later page is the same slice of the same order
+        same_rows(evidence.page_rows(ds, query, 1, 1000), want)
+        if len(want) > 4 and i % 2:   # a later page is the same slice of the same order
             same_rows(evidence.page_rows(ds, query, 2, 3), want.iloc[3:6])
         nonempty += len(want) > 0
-    assert nonempty >= 10
+    assert nonempty >= 5
 
 
-def test_every_sort_with_the_claim_order_breaking_ties(root):
-    make_store(root, seed=3)
-    ds = load_dataset(root)
-    for how in SORTS:
-        same_rows(evidence.page_rows(ds, evidence.claim_query(Filters(), None, how), 1, 1000),
-                  explorer_in_memory(ds, Filters(), "", how, False))
+@pytest.mark.parametrize("how", list(SORTS))
+def test_every_sort_with_the_claim_order_breaking_ties(ds, how):
+    same_rows(evidence.page_rows(ds, evidence.claim_query(Filters(), None, how), 1, 1000),
+              explorer_in_memory(ds, Filters(), "", how, False))
 
 
-def test_user_text_is_matched_literally_never_run(root):
-    make_store(root, seed=5)
-    ds = load_dataset(root)
-    for text in ("50%", "a_b", "'; DROP TABLE claims; --", "%", "_"):
-        query = evidence.claim_query(Filters(), text)
-        want = explorer_in_memory(ds, Filters(), text, "source", False)
-        assert evidence.count_rows(ds, query) == len(want)
-    assert evidence.count_rows(ds, evidence.claim_query(Filters(), "%")) == \
-        evidence.count_rows(ds, evidence.claim_query(Filters(), "50%"))
-    assert len(load_dataset(root).claims) == len(ds.claims)   # nothing was dropped
+@pytest.mark.parametrize("text", ["50%", "a_b", "'; DROP TABLE claims; --", "%", "_"])
+def test_user_text_is_matched_literally_never_run(ds, root, text):
+    query = evidence.claim_query(Filters(), text)
+    assert evidence.count_rows(ds, query) == len(explorer_in_memory(ds, Filters(), text, "source", False))
+    assert store.load_tables(root).claims.shape == ds.claims[list(CLAIM_COLUMNS)].shape
 
 
-def test_chunks_give_every_row_in_order_and_the_download_is_one_csv(root):
-    make_store(root, seed=9)
-    ds = load_dataset(root)
+def test_chunks_give_every_row_in_order_and_the_download_is_one_csv(ds, root):
     query = evidence.claim_query(Filters(status=("achieved",)), None, "value_desc")
     want = explorer_in_memory(ds, Filters(status=("achieved",)), "", "value_desc", False)
     parts = list(claim_chunks(query, root=root, batches=ds.batches, chunk_rows=7))
@@ -172,16 +146,16 @@ def test_chunks_give_every_row_in_order_and_the_download_is_one_csv(root):
 
 def test_packed_and_older_batches_read_the_same(tmp_path):
     root = tmp_path / "store"
-    make_store(root, seed=13, batches=10, per=6)
+    make_store(root, seed=13, batches=9, per=5)
     # a batch written before indicators: read through parquet_read, which adds them
     store.commit_batch("old", {"claims": random_claims(random.Random(2), "old", 9)},
                        {"kind": "article", "file": "old.txt", "time": "2025-01-01"}, root)
     old = root / "batches" / "old" / "claims.parquet"
     pq.write_table(pq.read_table(old).drop_columns(["indicator", "per"]), old)
     before = load_dataset(root)
-    views = [random_view(random.Random(s)) for s in range(12)]
+    views = [random_view(random.Random(s)) for s in range(6)]
     wanted = [explorer_in_memory(before, *v) for v in views]
-    assert packs.compact(root, small_rows=100, min_batches=2) >= 8
+    assert packs.compact(root, small_rows=100, min_batches=2) >= 7
     assert not (root / "batches" / "b4" / "claims.parquet").exists()   # its rows are in a pack
     assert old.exists()   # not packed: an older file is read as it is
     after = load_dataset(root)
@@ -196,7 +170,7 @@ def test_claims_in_memory_are_queried_by_the_same_sql(tmp_path):
     t = store.load_tables(tmp_path)
     ds = prepare(t.claims, t.communities, t.initiatives, t.documents, t.batches)
     assert ds.root is None
-    for seed in range(8):
+    for seed in range(4):
         view = random_view(random.Random(seed))
         same_rows(evidence.page_rows(ds, evidence.claim_query(*view), 1, 1000),
                   explorer_in_memory(ds, *view))
@@ -208,3 +182,25 @@ def test_a_filter_on_a_column_the_claims_lack_is_refused(tmp_path):
         count_claims(ClaimQuery(filters=(("name", "==", "x"),)), root=tmp_path)
     with pytest.raises(ValueError):
         claim_page(ClaimQuery(order=(("nope", True),)), root=tmp_path)
+
+
+def test_the_explorer_pages_and_a_claim_link_opens_on_any_page(tmp_path, monkeypatch):
+    from loaders.synth import write_fixture
+    from tests.test_pages import open_app
+
+    write_fixture(tmp_path)
+    monkeypatch.setattr(evidence, "PAGE_ROWS", 5)
+    at = open_app(tmp_path, monkeypatch, "pages/explorer.py")
+    assert any("共 12 条" in c.value and "当前第 1–5 条" in c.value for c in at.caption)
+    at.number_input(key="page").set_value(3).run()
+    assert any("当前第 11–12 条" in c.value for c in at.caption)
+    last = at.dataframe[0].value
+    assert len(last) == 2
+    at.selectbox(key="sort").set_value("value_desc").run()   # another order starts at page 1
+    assert at.number_input(key="page").value == 1
+    ds = load_dataset(tmp_path)
+    far = evidence.page_rows(ds, evidence.claim_query(Filters(), None, "value_desc"), 3, 5)
+    at.query_params["claim"] = far["claim_id"].iloc[0]   # a copied link to a row of page 3
+    at.run()
+    html = [m.value for m in at.markdown if 'class="evidence"' in m.value]
+    assert html and far["text"].iloc[0] in html[0]

@@ -32,6 +32,10 @@ CLAIM_COLUMNS = {  # display column → how it is made from a claims row
 }
 
 
+LABELS = {"kind": kind_label, "qualifier": qualifier_label, "programme": programme_label,
+          "status": status_label, "place_confidence": confidence_label, "unit": unit_label}
+
+
 def _label_column(series: pd.Series, label) -> pd.Series:
     # map the distinct values only: a million rows have a few dozen distinct codes
     values = series.astype("object")
@@ -52,18 +56,8 @@ def claims_table(claims: pd.DataFrame, sources: dict | None = None) -> pd.DataFr
         elif col == "indicator":
             out[header] = [indicator_label(i, p) for i, p in
                            zip(claims["indicator"].astype("object"), claims["per"].astype("object"))]
-        elif col == "kind":
-            out[header] = _label_column(claims[col], kind_label)
-        elif col == "qualifier":
-            out[header] = _label_column(claims[col], qualifier_label)
-        elif col == "programme":
-            out[header] = _label_column(claims[col], programme_label)
-        elif col == "status":
-            out[header] = _label_column(claims[col], status_label)
-        elif col == "place_confidence":
-            out[header] = _label_column(claims[col], confidence_label)
-        elif col == "unit":
-            out[header] = _label_column(claims[col], unit_label)
+        elif col in LABELS:
+            out[header] = _label_column(claims[col], LABELS[col])
         elif col == "doc" and sources:
             out[header] = _label_column(claims[col], lambda d: sources.get(d, d))
         else:

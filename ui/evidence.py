@@ -76,8 +76,9 @@ def count_rows(ds: Dataset, query: ClaimQuery) -> int:
     return _remembered(ds, ("count", query), lambda: count_claims(query, **_where(ds)))
 
 
-def page_rows(ds: Dataset, query: ClaimQuery, page: int = 1, size: int = PAGE_ROWS) -> pd.DataFrame:
-    """The rows of page `page` (from 1), every column of the claims."""
+def page_rows(ds: Dataset, query: ClaimQuery, page: int = 1, size: int | None = None) -> pd.DataFrame:
+    """The rows of page `page` (from 1) of `size` rows (default PAGE_ROWS), every column."""
+    size = size or PAGE_ROWS
     offset = max(0, page - 1) * size
     return _remembered(ds, ("page", query, offset, size),
                        lambda: claim_page(query, offset, size, **_where(ds)))

@@ -9,7 +9,7 @@ from loaders.programmes import programme_codes
 from .labels import programme_label, status_label
 
 
-def _contains(series: pd.Series, term: str) -> np.ndarray:
+def contains_term(series: pd.Series, term: str) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cats = pd.Series(series.cat.categories.astype("object"))
         hit = cats[cats.str.contains(term, regex=False, na=False)]
@@ -20,16 +20,22 @@ def _contains(series: pd.Series, term: str) -> np.ndarray:
 INITIATIVE_SEARCH = ("name", "community", "street", "district", "evidence", "doc")
 
 
-def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
-    mask = np.ones(len(initiatives), dtype=bool)
+def search_rows(frame: pd.DataFrame, query: str, columns) -> pd.DataFrame:
+    """Rows that hold every whitespace-separated term of `query` in one of `columns`, or whose
+    programme's Chinese label holds it."""
+    mask = np.ones(len(frame), dtype=bool)
     for term in (query or "").split():
-        hit = np.zeros(len(initiatives), dtype=bool)
-        for col in INITIATIVE_SEARCH:
-            hit |= _contains(initiatives[col], term)
+        hit = np.zeros(len(frame), dtype=bool)
+        for col in columns:
+            hit |= contains_term(frame[col], term)
         codes = [c for c in programme_codes() if term in programme_label(c)]
-        hit |= initiatives["programme"].isin(codes).to_numpy()
+        hit |= frame["programme"].isin(codes).to_numpy()
         mask &= hit
-    return initiatives[mask]
+    return frame[mask]
+
+
+def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
+    return search_rows(initiatives, query, INITIATIVE_SEARCH)
 
 
 def initiatives_table(initiatives: pd.DataFrame, sources: dict | None = None) -> pd.DataFrame:

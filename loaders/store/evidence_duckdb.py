@@ -56,93 +56,88 @@ def _current(path: str) -> bool:
     return _schemas[key]
 
 
-def _numbered(arrow: pa.Table, ord_: int) -> pa.Table:
+def _numbered(arrow: pa.Table, name: str) -> pa.Table:
     """Claims as a source beside the Parquet files: every claims column in the declared types,
-    the batch's place in the order and each row's."""
+    the source's name and each row's number in it."""
     schema = arrow_schema("claims")
     arrow = arrow.select(list(CLAIM_COLUMNS)).cast(pa.schema([schema.field(n) for n in CLAIM_COLUMNS]))
-    return arrow.append_column("_ord", pa.array([ord_] * arrow.num_rows, pa.int64())) \
+    return arrow.append_column("_file", pa.array([name] * arrow.num_rows, pa.string())) \
         .append_column("_row", pa.array(range(arrow.num_rows), pa.int64()))
 
 
 class Sources:
-    """Where a query's claims are: Parquet files with the (file, batch, order) of each batch
-    they give, and Arrow tables (older files, rows in memory) already numbered."""
+    """Where a query's claims are: the batches' own Parquet files (every row theirs), packs
+    with the batches read from each, and Arrow tables (older files, rows in memory)."""
 
     def __init__(self, root, live: Live | None, claims: pa.Table | None = None):
-        self.files: list[str] = []
-        self.pairs: dict[str, list] = {"filename": [], "batch_id": [], "ord": []}
-        self.tables: list[pa.Table] = []
+        self.own: list[str] = []
+        self.packs: dict[str, list[str]] = {}
+        self.tables: dict[str, pa.Table] = {}
+        self.order = {b: i for i, b in enumerate(live.ids)} if live is not None else {}
         if claims is not None:
-            self.tables.append(_numbered(claims, 0))
+            self.tables["_rows0"] = _numbered(claims, "_rows0")
             return
         from .parquet_read import _read_part
         root = store_folder(root)
         packs = PackReader(root)
-        order = {b: i for i, b in enumerate(live.ids)}
         for packed, run in packs.runs(live.ids, "claims"):
             for b in run:
                 path = str(packs.where[b][0] / "claims.parquet") if packed \
                     else f"{root}/batches/{b}/claims.parquet"
                 if not packed and not os.path.exists(path):
                     continue   # undone since the list was made, or a batch without claims
-                ord_ = order[b]
-                if _current(path):
-                    if path not in self.files:
-                        self.files.append(path)
-                    for k, v in (("filename", path), ("batch_id", b), ("ord", ord_)):
-                        self.pairs[k].append(v)
-                else:
+                if not _current(path):
+                    name = f"_rows{len(self.tables)}"
                     part = _read_part(root, b, "claims", list(CLAIM_COLUMNS), (), [], packs)
                     if part is not None:
-                        self.tables.append(_numbered(part, ord_))
+                        self.tables[name] = _numbered(part, name)
+                elif packed:
+                    self.packs.setdefault(path, []).append(b)
+                else:
+                    self.own.append(path)
 
     @property
     def empty(self) -> bool:
-        return not self.files and not self.tables
-
-    def register(self, cur) -> str:
-        """The claims of every source as one SQL relation (columns + _ord, _row)."""
-        parts = []
-        if self.files:
-            cur.register("_batches", pa.table({"filename": pa.array(self.pairs["filename"], pa.string()),
-                                               "batch_id": pa.array(self.pairs["batch_id"], pa.string()),
-                                               "ord": pa.array(self.pairs["ord"], pa.int64())}))
-            cols = ", ".join(f"c.{_q(n)}" for n in CLAIM_COLUMNS)
-            parts.append(f"SELECT {cols}, b.ord AS _ord, c.file_row_number AS _row "
-                         "FROM read_parquet($files, union_by_name = true, filename = true, "
-                         "file_row_number = true) c JOIN _batches b "
-                         "ON c.filename = b.filename AND c.batch_id = b.batch_id")
-        for i, table in enumerate(self.tables):
-            cur.register(f"_rows{i}", table)
-            parts.append(f"SELECT * FROM _rows{i}")
-        return " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        return not self.own and not self.packs and not self.tables
 
 
 def _q(name: str) -> str:
-    if name not in CLAIM_COLUMNS and name not in ("_ord", "_row"):
+    if name not in CLAIM_COLUMNS and name not in ("_file", "_row"):
         raise ValueError(f"claims: no column {name!r}")
     return f'"{name}"'
 
 
+def _parquet(files: str) -> str:
+    return (f"SELECT *, filename AS _file, file_row_number AS _row FROM read_parquet({files}, "
+            "union_by_name = true, filename = true, file_row_number = true)")
+
+
 class Statement:
-    """One query's SQL text (column names and placeholders only) and its bound values."""
+    """One query's SQL text (column names and placeholders only) and its bound values, on a
+    cursor of its own (the Arrow sources and id lists registered on it)."""
 
     def __init__(self, query: ClaimQuery, live: Live | None, sources: Sources, cur):
         self.params: dict[str, object] = {}
-        if sources.files:
-            self.params["files"] = sources.files
+        self.query, self.sources, self.cur = query, sources, cur
+        for name, table in sources.tables.items():
+            cur.register(name, table)
+        parts = [_parquet(self.bind(sources.own))] if sources.own else []
+        for i, (path, ids) in enumerate(sources.packs.items()):   # a pack: its batches' rows only
+            cur.register(f"_pack{i}", pa.table({"batch_id": pa.array(ids, pa.string())}))
+            parts.append(f"{_parquet(self.bind(path))} WHERE batch_id IN (SELECT batch_id FROM _pack{i})")
+        parts += [f"SELECT * FROM {name}" for name in sources.tables]
         where = self._filters(query) + self._search(query)
         if live is not None and live.replaced:
             cur.register("_replaced", pa.table({"claim_id": pa.array(live.replaced, pa.string())}))
             where.append('"claim_id" NOT IN (SELECT claim_id FROM _replaced)')
-        self.rows = (f"SELECT * FROM ({sources.register(cur)}) "
-                     f"WHERE {' AND '.join(where) or 'TRUE'}")
-        self.query = query
+        cols = ", ".join([*(_q(n) for n in CLAIM_COLUMNS), "_file", "_row"])
+        union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        self.rows = f"SELECT {cols} FROM ({union}) WHERE {' AND '.join(where) or 'TRUE'}"
 
-    def bind(self, value) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
+    def bind(self, value, params: dict | None = None) -> str:
+        params = self.params if params is None else params
+        name = f"p{len(params)}"
+        params[name] = value
         return f"${name}"
 
     def _filters(self, query: ClaimQuery) -> list[str]:
@@ -166,35 +161,61 @@ class Statement:
             out.append(f"({' OR '.join(hits) or 'FALSE'})")
         return out
 
-    def order(self) -> str:
-        """The ORDER BY keys (their values bound now: only a statement that sorts has them)."""
+    def ordered(self, columns: str) -> str:
+        """The rows' `columns` in the query's order: its keys (values bound now: only a
+        statement that sorts has them), then the claim order (batch, row in the batch)."""
+        self.cur.register("_batches", pa.table({
+            "batch_id": pa.array(list(self.sources.order), pa.string()),
+            "_ord": pa.array(list(self.sources.order.values()), pa.int64())}))
         ranked = dict(self.query.ranked)
         keys = []
         for column, ascending in self.query.order:
             if column in ranked:
-                key = f"list_position({self.bind(list(ranked[column]))}::VARCHAR[], {_q(column)})"
+                key = f"list_position({self.bind(list(ranked[column]))}::VARCHAR[], r.{_q(column)})"
             elif TYPES[column] == pa.float64():
-                key = f"nullif({_q(column)}, 'NaN'::DOUBLE)"   # NaN sorts as a null, as pandas does
+                key = f"nullif(r.{_q(column)}, 'NaN'::DOUBLE)"   # NaN sorts as a null, as pandas does
             else:
-                key = _q(column)
+                key = f"r.{_q(column)}"
             keys.append(f"{key} {'ASC' if ascending else 'DESC'} NULLS LAST")
-        return ", ".join([*keys, "_ord", "_row"])
+        return (f"SELECT {columns} FROM ({self.rows}) r LEFT JOIN _batches b USING (batch_id) "
+                f"ORDER BY {', '.join([*keys, 'b._ord', 'r._row'])}")
+
+    def fetch(self, keys: pa.Table, names) -> pa.Table:
+        """The rows named by (_file, _row) in `keys`, every one of `names`, in keys' order:
+        each file that holds some read for those rows only (the filter on the row number lets
+        DuckDB skip decoding the others' text)."""
+        self.cur.register("_page", keys.append_column("_pos", pa.array(range(keys.num_rows), pa.int64())))
+        rows: dict[str, list[int]] = {}
+        for f, r in zip(keys.column("_file").to_pylist(), keys.column("_row").to_pylist()):
+            rows.setdefault(f, []).append(r)
+        params: dict[str, object] = {}
+        parts = []
+        for f, numbers in rows.items():
+            wanted = self.bind(numbers, params)
+            if f in self.sources.tables:
+                parts.append(f"SELECT * FROM {f} WHERE list_contains({wanted}, _row)")
+            else:
+                parts.append(f"SELECT *, filename AS _file, file_row_number AS _row FROM read_parquet("
+                             f"{self.bind(f, params)}, filename = true, file_row_number = true) "
+                             f"WHERE list_contains({wanted}, file_row_number)")
+        union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        cols = ", ".join(f"c.{_q(n)}" for n in names)
+        return self.cur.sql(f"SELECT {cols} FROM ({union}) c JOIN _page p "
+                            "ON c._file = p._file AND c._row = p._row ORDER BY p._pos",
+                            params=params).to_arrow_table()
 
 
 TYPES = {c.name: c.type for c in TABLES["claims"]}
 
 
-def _run(live: Live | None, root, claims, make_sql, query: ClaimQuery, fetch):
-    """Run a statement on a fresh cursor; once more from a fresh look at the folders if a file
+def _run(live: Live | None, root, claims, query: ClaimQuery, work):
+    """work(statement) on a fresh cursor; once more from a fresh look at the folders if a file
     moved under it (compaction, undo)."""
     for attempt in (0, 1):
         cur = _connection()
         try:
             sources = Sources(root, live, claims)
-            if sources.empty:
-                return None
-            st = Statement(query, live, sources, cur)
-            return fetch(cur.sql(make_sql(st), params=st.params))
+            return None if sources.empty else work(Statement(query, live, sources, cur))
         except (duckdb.IOException, FileNotFoundError):
             if attempt or claims is not None:
                 raise
@@ -203,17 +224,20 @@ def _run(live: Live | None, root, claims, make_sql, query: ClaimQuery, fetch):
 
 
 def count(query: ClaimQuery, live: Live | None, root, claims=None) -> int:
-    got = _run(live, root, claims, lambda st: f"SELECT count(*) FROM ({st.rows})", query,
-               lambda rel: rel.fetchall()[0][0])
-    return int(got or 0)
+    got = _run(live, root, claims, query,
+               lambda st: st.cur.sql(f"SELECT count(*) FROM ({st.rows})", params=st.params).fetchall())
+    return int(got[0][0]) if got else 0
 
 
 def page(query: ClaimQuery, live: Live | None, root, names, offset: int, limit: int,
          claims=None) -> pa.Table | None:
-    def sql(st: Statement) -> str:
-        return (f"SELECT {', '.join(_q(n) for n in names)} FROM ({st.rows}) ORDER BY {st.order()} "
-                f"LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}")
-    return _run(live, root, claims, sql, query, lambda rel: rel.to_arrow_table())
+    """Two steps: which rows (only the columns that filter and sort them are read), then those
+    rows' columns from the files that hold them; a page never reads the other rows' text."""
+    def work(st: Statement) -> pa.Table:
+        sql = f"{st.ordered('r._file, r._row')} LIMIT {st.bind(limit)} OFFSET {st.bind(offset)}"
+        keys = st.cur.sql(sql, params=st.params).to_arrow_table()
+        return st.fetch(keys, names) if keys.num_rows else None
+    return _run(live, root, claims, query, work)
 
 
 def chunks(query: ClaimQuery, live: Live | None, root, names, size: int,
@@ -224,9 +248,8 @@ def chunks(query: ClaimQuery, live: Live | None, root, names, size: int,
         if sources.empty:
             return
         st = Statement(query, live, sources, cur)
-        reader = cur.sql(f"SELECT {', '.join(_q(n) for n in names)} FROM ({st.rows}) "
-                         f"ORDER BY {st.order()}", params=st.params).to_arrow_reader(size)
-        for batch in reader:
+        sql = st.ordered(", ".join(f"r.{_q(n)}" for n in names))
+        for batch in cur.sql(sql, params=st.params).to_arrow_reader(size):
             if batch.num_rows:
                 yield pa.Table.from_batches([batch])
     finally:
