@@ -62,6 +62,11 @@ def _firsts(items) -> tuple[list[tuple[int, int]], bool] | None:
                 else:                        # NEGATE, CATEGORY: any character may start it
                     return None
             return ranges + got, False
+        if name == "ASSERT" and av[0] == 1:  # a lookahead: what it opens with opens the match
+            sub = _firsts(list(av[1]))
+            if sub is not None and not sub[1]:
+                return ranges + sub[0], False
+            continue
         if name in ("ASSERT", "ASSERT_NOT", "AT"):
             continue                         # zero width: the next item starts the match
         if name == "SUBPATTERN":
@@ -111,6 +116,65 @@ def first_char_gate(pattern: str, flags: int = 0) -> str:
     that try one class test."""
     chars = first_chars(pattern, flags)
     return f"(?={chars})" if chars else ""
+
+
+def opening_chars(pattern: re.Pattern) -> re.Pattern:
+    """For `scan`: the class of the characters a match of `pattern` can open with (a pattern
+    whose first item is a class is searched for in C, one opening with a group or a lookahead
+    is tried at every position). ValueError when they cannot be told simply."""
+    chars = first_chars(pattern.pattern, pattern.flags)
+    if chars is None:
+        raise ValueError("the characters a match opens with cannot be told: use finditer")
+    return re.compile(chars)
+
+
+def literal_head(pattern: str, flags: int = 0) -> str:
+    """The literal text every match of `pattern` opens with: "成都" for "成都(?:市)?(?=[，、])",
+    the whole word for a plain word, "" when it opens with a class, a group or an assertion."""
+    parsed = re._parser.parse(pattern, flags)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    head = []
+    for op, av in parsed:
+        if str(op) != "LITERAL":
+            break
+        head.append(chr(av))
+    return "".join(head)
+
+
+def keyed_alternation(groups: list[tuple[str, list[str]]],
+                      not_after: dict[str, str] | None = None) -> re.Pattern:
+    """A pattern matching what `(?P<k1>a|b)|(?P<k2>c|d)|…` matches, the keys tried in order and
+    each key's regex fragments in the order given, written as one branch per first character
+    ("全(?:(?P<city_0>市|省)|(?P<district_0>区))|该(?:…)"): `re` scans for those characters in C
+    instead of trying every key at every position. `key_of(match)` gives the key. Each fragment
+    must open with a literal character. `not_after[key]`: a class ("[^，。]") of characters that
+    must not stand right before a word of that key."""
+    not_after = not_after or {}
+    buckets: dict[str, list[tuple[str, list[str]]]] = {}
+    for key, fragments in groups:
+        for fragment in fragments:
+            head = literal_head(fragment)
+            first = next((f for f in (head[:1], re.escape(head[:1])) if head
+                          and fragment.startswith(f)), None)
+            if first is None:
+                raise ValueError(f"{fragment!r} does not open with a literal character")
+            tails = buckets.setdefault(head[0], [])
+            if not tails or tails[-1][0] != key:
+                tails.append((key, []))
+            tails[-1][1].append(fragment[len(first):])
+    branches = []
+    for n, (ch, keyed) in enumerate(sorted(buckets.items())):
+        c = re.escape(ch)
+        alts = [(f"(?<!{not_after[key]}{c})" if key in not_after else "")
+                + f"(?P<{key}_{n}>{'|'.join(tails)})" for key, tails in keyed]
+        branches.append(c + "(?:" + "|".join(alts) + ")")
+    return re.compile("|".join(branches))
+
+
+def key_of(m: re.Match) -> str:
+    """The key of a `keyed_alternation` match."""
+    return m.lastgroup.rsplit("_", 1)[0]
 
 
 def scan(pattern: re.Pattern, starts: re.Pattern, text: str):
