@@ -147,3 +147,21 @@ def test_newline_runs_are_what_the_lookbehind_pattern_finds(text):
 def test_headings_are_the_lines_the_pattern_finds(text):
     from loaders.attribution.words import headings, rules
     assert headings(text) == [m.start() for m in re.finditer(rules()["section_heading"], text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab区道社", min_size=2, max_size=4), min_size=1, max_size=8),
+       st.text(alphabet="ab区道社x", max_size=40))
+def test_word_ends_find_every_occurrence_and_match_at_equals_finditer(ws, text):
+    from loaders.wordlists import WordEnds, match_at
+    every = sorted({i for w in ws for i in range(len(text)) if text.startswith(w, i)})
+    assert WordEnds(ws).starts(text) == every
+    pattern = re.compile(f"(?:{alternation(ws)})(?:社区)?")
+    assert [m.span() for m in match_at(pattern, every, text)] == \
+        [m.span() for m in pattern.finditer(text)]
+
+
+def test_word_ends_need_two_characters():
+    from loaders.wordlists import WordEnds
+    with pytest.raises(ValueError):
+        WordEnds(["区", "成华区"])
