@@ -9,9 +9,11 @@ from ui.aggregate import per_capita, totals_by_indicator
 from ui.formatting import blank_missing, format_count
 from ui.labels import programme_label
 from ui.markup import html_text, md
-from ui.queries import (claims_table, community_choices, community_key_label, community_profile,
-                        doc_labels,
-                        initiatives_table, scope_of)
+from ui.claim_rows import claims_table
+from ui.community_profile import community_choices, community_key_label, community_profile
+from ui.initiative_rows import initiatives_table
+from ui.provenance import doc_labels
+from ui.queries import scope_of
 from ui.slides import ranked_spotlights
 
 CARDS = 60  # sentences shown as cards; the table below lists every claim

@@ -11,7 +11,8 @@ from ui import widgets
 from ui.deck import deck_pptx
 from ui.filters import describe_filters, filters_to_query
 from ui.images import INSTALL_HINT, ImageExportUnavailable, images_zip, missing_requirements
-from ui.queries import community_choices, community_key_label, scope_of
+from ui.community_profile import community_choices, community_key_label
+from ui.queries import scope_of
 from ui.report import CSS, report_html, slide_body_html, slide_head_html, slide_sources_html
 from ui.slides import (PRESENT_PARAM, SLIDE_PARAM, Deck, build_deck, deck_title, deck_to_query,
                        export_name, limit, presenting, readable_query, scaled_figure,

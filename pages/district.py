@@ -8,8 +8,8 @@ from ui.filters import clear_filters, filters_to_query, set_filter
 from ui.formatting import format_count
 from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
-from ui.queries import (LEVEL_LABELS, above_level_facts, community_choices, community_key_label,
-                        drill_level, scope_of, summary_by)
+from ui.community_profile import community_choices, community_key_label
+from ui.queries import LEVEL_LABELS, above_level_facts, drill_level, scope_of, summary_by
 
 ds, filters = widgets.open_page(
     "区县", "从区（市）县逐级查看到街道、社区：点选表格中的一行即进入下一级，筛选条件随之更新。")

@@ -5,8 +5,9 @@ import streamlit as st
 from loaders.exports import to_csv_bytes, to_xlsx_bytes
 from ui import links, widgets
 from ui.formatting import blank_missing, format_count
-from ui.queries import (SORTS, apply_filters, claims_table, doc_labels, search_claims,
-                        sort_claims)
+from ui.claim_rows import SORTS, claims_table, search_claims, sort_claims
+from ui.provenance import doc_labels
+from ui.queries import apply_filters
 
 SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit

@@ -7,8 +7,10 @@ from ui.filters import filters_to_query
 from ui.formatting import blank_missing, highlight_evidence
 from ui.markup import md
 from ui.navigation import COMMUNITY_PAGE
-from ui.queries import (community_key, community_key_label, doc_labels, initiatives_table, scope_of,
-                        search_initiatives)
+from ui.community_profile import community_key, community_key_label
+from ui.initiative_rows import initiatives_table, search_initiatives
+from ui.provenance import doc_labels
+from ui.queries import scope_of
 
 ds, filters = widgets.open_page(
     "特色项目", "各社区打造的特色项目与品牌，交流考察时最常被问到。点选一行查看出处并前往社区档案。")

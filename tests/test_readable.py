@@ -15,7 +15,9 @@ from ui import charts
 from ui.dataset import load_dataset
 from ui.deck import INNER, deck_pptx, footer_text, lines_needed
 from ui.formatting import blank_missing
-from ui.queries import Filters, batch_labels, claims_table, describe_batch, doc_labels
+from ui.claim_rows import claims_table
+from ui.provenance import batch_labels, describe_batch, doc_labels
+from ui.queries import Filters
 from ui.report import footer_html, report_html
 from ui.slides import Deck, Slide, Source, build_deck
 

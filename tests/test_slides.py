@@ -11,7 +11,8 @@ from ui.aggregate import totals_by_indicator
 from ui.dataset import load_dataset
 from ui.formatting import format_total
 from ui.labels import indicator_label
-from ui.queries import Filters, community_choices, community_profile, scope_of
+from ui.community_profile import community_choices, community_profile
+from ui.queries import Filters, scope_of
 from ui.slides import (Deck, Evidence, Source, Slide, build_deck, deck_from_query, deck_sources,
                        deck_to_query, export_name, presenting, quotations, ranked_spotlights,
                        readable_query, scaled_figure, slide_from_query, slide_kinds, slide_label)

@@ -61,7 +61,7 @@ from pptx.util import Inches  # noqa: E402
 from loaders.store import commit_batch  # noqa: E402
 from loaders.synth import make_fixture_tables, write_fixture  # noqa: E402
 from ui.dataset import load_dataset  # noqa: E402
-from ui.queries import claims_table  # noqa: E402
+from ui.claim_rows import claims_table  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "培华路\r=cmd|' /C calc'!A0",

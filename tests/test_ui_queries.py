@@ -3,10 +3,11 @@ import pytest
 
 from loaders.synth import write_fixture
 from ui.dataset import load_dataset
-from ui.queries import (Filters, claims_table, code_options, community_choices,
-                        community_key_label, community_profile, drill_level, initiatives_table,
-                        place_options, programme_summary, scope_counts, scope_of,
-                        search_claims, search_initiatives, sort_claims, summary_by)
+from ui.claim_rows import claims_table, search_claims, sort_claims
+from ui.community_profile import community_choices, community_key_label, community_profile
+from ui.initiative_rows import initiatives_table, search_initiatives
+from ui.queries import (Filters, code_options, drill_level, place_options, programme_summary,
+                        scope_counts, scope_of, summary_by)
 
 
 @pytest.fixture(scope="module")

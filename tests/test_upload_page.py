@@ -13,7 +13,7 @@ from loaders.store import list_batches, load_tables
 from tests.test_imports import ARTICLE
 from tests.test_sheets import GOOD, HEADERS, row_with, xlsx_bytes
 from ui.accounts import hash_password
-from ui.queries import describe_batch
+from ui.provenance import describe_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard.py"

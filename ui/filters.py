@@ -6,8 +6,8 @@ import streamlit as st
 
 from .dataset import Dataset
 from .links import adopt
-from .queries import (Filters, batch_labels, code_options, doc_labels, option_label,
-                      place_options)
+from .provenance import batch_labels, doc_labels
+from .queries import Filters, code_options, option_label, place_options
 from .state import current_dataset
 
 # key (query parameter) → sidebar label; the order is the order in the sidebar

@@ -24,10 +24,11 @@ from .dataset import Dataset
 from .filters import describe_filters, filter_label
 from .formatting import format_count, format_total, locate_span
 from .labels import DATA_DIR, indicator_label, programme_label, status_label
-from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, batch_labels,
-                      community_choices, doc_labels,
-                      community_key_label, community_profile, drill_level, initiatives_table,
-                      scope_counts, scope_of, summary_by)
+from .community_profile import community_choices, community_key_label, community_profile
+from .initiative_rows import initiatives_table
+from .provenance import batch_labels, doc_labels
+from .queries import (LEVEL_LABELS, Filters, Scope, above_level_facts, drill_level, scope_counts,
+                      scope_of, summary_by)
 
 # query parameters of a deck; the filters (ui/filters.py) use the claims' column names
 SLIDES_PARAM, SPOT_PARAM, AUTO_PARAM = "slides", "spot", "auto"

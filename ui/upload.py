@@ -31,7 +31,8 @@ from .markup import md
 from .navigation import page_exists
 from .sheet_mapping import check_sheets, describe, duplicates_step
 from .state import current_dataset, current_signature
-from .queries import DEFAULT_DATA, claims_table
+from .claim_rows import claims_table
+from .provenance import DEFAULT_DATA
 
 FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
 PREVIEW_ROWS = 200

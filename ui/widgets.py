@@ -15,7 +15,8 @@ from .labels import (confidence_label, indicator_help, indicator_label, qualifie
                      source_type_label, status_label)
 from .markup import md
 from .navigation import EXPLORER_PAGE, UPLOAD_PAGE, ensure_entrypoint, page_exists
-from .queries import Filters, ScopeCounts, batch_info, batch_labels, doc_labels, document_info
+from .provenance import batch_info, batch_labels, doc_labels, document_info
+from .queries import Filters, ScopeCounts
 from .sources import source_caption
 from .state import current_dataset
 
@@ -198,7 +199,7 @@ def leading_tables(top: pd.DataFrame, columns: int = 3) -> None:
 
 def initiatives_block(initiatives: pd.DataFrame, empty_text: str) -> None:
     """The initiatives of a scope as a table (the evidence column stays on the 特色项目 page)."""
-    from .queries import initiatives_table
+    from .initiative_rows import initiatives_table
 
     table = initiatives_table(initiatives, doc_labels(current_dataset()))
     if table.empty:
