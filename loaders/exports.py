@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Iterable, Iterator
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -58,8 +59,21 @@ def neutralise_formulas(frame: pd.DataFrame, lines: bool = False) -> pd.DataFram
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark, so Excel on Windows reads the Chinese correctly; CRLF rows
     (RFC 4180), so a value holding a CR or LF is always quoted."""
-    return (neutralise_formulas(frame, lines=True)
-            .to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    return b"".join(csv_chunks([frame]))
+
+
+def csv_chunks(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """One CSV written from consecutive frames of the same columns (rows read a page at a time),
+    chunk by chunk: the byte-order mark and the header once, then each frame's rows. Joined,
+    the same bytes as to_csv_bytes of all the rows at once."""
+    first = True
+    for frame in frames:
+        if not first and frame.empty:
+            continue
+        text = neutralise_formulas(frame, lines=True).to_csv(
+            index=False, header=first, lineterminator="\r\n")
+        yield text.encode("utf-8-sig" if first else "utf-8")
+        first = False
 
 
 def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,14 +2,11 @@
 with the figure highlighted, its source and its batch; the rows download as CSV or XLSX."""
 import streamlit as st
 
-from loaders.exports import to_csv_bytes, to_xlsx_bytes
-from ui import links, widgets
+from ui import evidence, links, widgets
+from ui.claim_rows import SORTS, claims_table
 from ui.formatting import blank_missing, format_count
-from ui.claim_rows import SORTS, claims_table, search_claims, sort_claims
 from ui.provenance import doc_labels
-from ui.queries import apply_filters
 
-SHOWN_ROWS = 1000      # a browser table of a million rows helps nobody; downloads have them all
 XLSX_MAX_ROWS = 200_000  # beyond this an XLSX takes minutes to write; CSV has no such limit
 TABLE_COLUMNS = ["原文", "数值", "类别", "对象", "社区", "街道", "区县", "地点可信度", "项目类型", "状态",
                  "年份", "来源"]
@@ -28,23 +25,20 @@ how = right.selectbox("排序", list(SORTS), key="sort", bind="query-params",
 
 unsure = unsure_col.toggle("只看地点待核实", key="unsure", bind="query-params",
                           help="地点由重名社区、或文中找不到依据而未能确定的数字：请核对原句")
-numbers = apply_filters(ds.numbers, filters)
-if unsure:
-    numbers = numbers[numbers["place_confidence"].astype(object) == "low"]
-if query:
-    # search needs the text columns; filter on the coded columns first so only kept rows are read
-    rows = search_claims(ds.claim_rows(numbers.index), query)
-else:
-    rows = numbers
-if rows.empty:
+# read from the store a page at a time: filters, search and sort are done there (ui/evidence)
+rows_query = evidence.claim_query(filters, query, how, unsure)
+total = evidence.count_rows(ds, rows_query)
+if not total:
     widgets.nothing_in_scope("符合条件的数据")
     st.stop()
 
-ordered = sort_claims(rows, how)
-shown = ds.claim_rows(ordered.index[:SHOWN_ROWS])
+page = widgets.page_picker(total, evidence.PAGE_ROWS, "page", rows_query)
+shown = evidence.page_rows(ds, rows_query, page)
 table = claims_table(shown, doc_labels(ds))
-st.caption(f"共 {format_count(len(ordered))} 条（未去重，每次提及一行）"
-           + (f"，表格显示前 {SHOWN_ROWS} 条，下载包含全部" if len(ordered) > SHOWN_ROWS else ""))
+first = (page - 1) * evidence.PAGE_ROWS
+st.caption(f"共 {format_count(total)} 条（未去重，每次提及一行）"
+           + (f"，表格每页 {evidence.PAGE_ROWS} 条，当前第 {format_count(first + 1)}–"
+              f"{format_count(first + len(shown))} 条，下载包含全部" if total > evidence.PAGE_ROWS else ""))
 
 event = st.dataframe(
     blank_missing(table[TABLE_COLUMNS]), key="claims_table", on_select="rerun", selection_mode="single-row",
@@ -53,13 +47,13 @@ event = st.dataframe(
                    "数值": st.column_config.TextColumn(width="small")})
 
 selected = event.selection.rows if event is not None else []
-if selected:
+if selected and selected[0] < len(shown):
     row = shown.iloc[selected[0]]
     st.query_params["claim"] = str(row["claim_id"])  # a copied link reopens this evidence
 else:
     wanted = st.query_params.get("claim")
     match = shown[shown["claim_id"] == wanted] if wanted else shown.iloc[:0]
-    row = match.iloc[0] if len(match) else None
+    row = match.iloc[0] if len(match) else evidence.find_claim(ds, rows_query, wanted)
 
 st.subheader("依据原文")
 if row is None:
@@ -69,19 +63,15 @@ else:
         widgets.evidence_card(ds, row)
 
 
-def _export_frame():
-    return claims_table(ds.claim_rows(ordered.index))
-
-
 st.subheader("下载")
 c1, c2, c3 = st.columns([1, 1, 3])
-c1.download_button("下载 CSV", data=lambda: to_csv_bytes(_export_frame()),
+c1.download_button("下载 CSV", data=lambda: evidence.export_csv(ds, rows_query),
                    file_name="社区数据明细.csv", mime="text/csv", on_click="ignore",
                    icon=":material/download:")
-c2.download_button("下载 Excel", data=lambda: to_xlsx_bytes(_export_frame()),
+c2.download_button("下载 Excel", data=lambda: evidence.export_xlsx(ds, rows_query),
                    file_name="社区数据明细.xlsx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   disabled=len(ordered) > XLSX_MAX_ROWS,
-                   help=f"超过 {XLSX_MAX_ROWS:,} 行请下载 CSV" if len(ordered) > XLSX_MAX_ROWS else None)
+                   disabled=total > XLSX_MAX_ROWS,
+                   help=f"超过 {XLSX_MAX_ROWS:,} 行请下载 CSV" if total > XLSX_MAX_ROWS else None)
 c3.caption("下载的是当前筛选和搜索下的全部行。CSV 为带 BOM 的 UTF-8，Excel 可直接打开；"
            "以 = + - @ 开头的单元格已加前缀 ' ，防止被当作公式执行。")

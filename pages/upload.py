@@ -2,7 +2,7 @@
 as one batch that the history below can undo. Viewers see the history only."""
 import streamlit as st
 
-from ui import upload
+from ui import batch_history, upload
 from ui.access import current_access
 from ui.navigation import ensure_entrypoint
 
@@ -11,7 +11,7 @@ st.title("数据上传")
 st.caption("上传统计表或社区文章：先检查、预览，确认后作为一个批次导入，随时可以撤销。")
 access = current_access()
 upload.commit_notice()
-upload.undo_notice()
+batch_history.undo_notice()
 
 if access.can_write:
     st.subheader("1. 选择文件")
@@ -26,5 +26,5 @@ if access.can_write:
 
 st.divider()
 st.subheader("导入记录")
-upload.history_step(access)
-upload.undone_step(access)
+batch_history.history_step(access)
+batch_history.undone_step(access)

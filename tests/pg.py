@@ -48,10 +48,17 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, bin_dir: Path):
+    """`folder`: where the server keeps its data, kept after stop (the benchmark reuses its
+    databases); default a temporary folder, removed at stop."""
+
+    def __init__(self, bin_dir: Path, folder: Path | None = None):
         self.bin = bin_dir
         self.user = _user()
-        self.dir = Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
+        self.keep = folder is not None
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        self.dir = Path(folder) if folder is not None else \
+            Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
         self.data = self.dir / "data"
         self.port = 0
         if self.user:
@@ -65,8 +72,9 @@ class Server:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, cwd=self.dir)
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         for _ in range(5):   # a free port can be taken between the check and the start
             self.port = _free_port()
             opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -79,8 +87,10 @@ class Server:
                            f"{(self.dir / 'log').read_text(errors='replace')}")
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast" if self.keep else "immediate",
+                  "-w", "stop", check=False)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -60,3 +60,43 @@ def test_empty_inputs_give_a_message_not_an_error(ds):
                 charts.achieved_vs_planned_chart(achieved_vs_planned(empty))):
         message = fig.layout.annotations[0].text
         assert "暂无数据" in message or "没有" in message
+
+
+def _figures(ds) -> list:
+    """Every kind of chart, with data and empty."""
+    from ui.aggregate import leading_communities
+
+    summary = summary_by(scope_of(ds, Filters()), "district")
+    counts = ds.numbers["district"].value_counts()
+    top = leading_communities(ds.facts)
+    indicator, unit = top[["indicator", "unit"]].iloc[0]
+    return [*build_overview(ds, Filters()).figures.values(),
+            *build_overview(ds, Filters(), "service_times").figures.values(),
+            *build_overview(ds, Filters(district=("不存在的区",))).figures.values(),
+            charts.unit_bars(summary, "区（市）县"), charts.unit_bars(summary.iloc[:0], "区"),
+            charts.count_bars(counts, "按区县"), charts.count_bars(counts.iloc[:0], "按区县"),
+            charts.leading_chart(top, indicator, unit), charts.leading_chart(top, "无", unit)]
+
+
+def test_figures_made_without_validation_pass_plotly_validation_unchanged(ds):
+    """The figures are made with plotly's validation off (for speed): each must be what the
+    validating constructor makes of it, property for property."""
+    import json
+
+    import plotly.graph_objects as go
+
+    for fig in _figures(ds):
+        validated = go.Figure(fig.to_dict())   # raises on any property plotly does not know
+        assert json.loads(validated.to_json()) == json.loads(fig.to_json())
+
+
+def test_an_overview_cached_by_streamlit_comes_back_the_same(ds):
+    """st.cache_data unpickles a copy on every rerun: the figures travel as dicts."""
+    import json
+    import pickle
+
+    view = build_overview(ds, Filters())
+    again = pickle.loads(pickle.dumps(view))
+    assert again.counts == view.counts and again.achieved.equals(view.achieved)
+    for name, fig in view.figures.items():
+        assert json.loads(again.figures[name].to_json()) == json.loads(fig.to_json())

@@ -3,7 +3,8 @@ import pytest
 
 from loaders.synth import write_fixture
 from ui.dataset import load_dataset
-from ui.claim_rows import claims_table, search_claims, sort_claims
+from ui import evidence
+from ui.claim_rows import claims_table
 from ui.community_profile import community_choices, community_key_label, community_profile
 from ui.initiative_rows import initiatives_table, search_initiatives
 from ui.queries import (Filters, code_options, drill_level, place_options, programme_summary,
@@ -57,14 +58,23 @@ def test_drill_down(ds):
     assert comms.iloc[0]["facts"] == 4  # the street-wide 20场 belongs to no community
 
 
+def rows(ds, search=None, sort="source", filters=Filters()):
+    query = evidence.claim_query(filters, search, sort)
+    found = evidence.page_rows(ds, query, 1, 1000)
+    assert evidence.count_rows(ds, query) == len(found)
+    return found
+
+
 def test_search_and_sort(ds):
-    found = search_claims(ds.claims, "退休教师")
+    found = rows(ds, "退休教师")
     assert list(found["text"]) == ["60余名"]
-    assert set(search_claims(ds.claims, "养老")["programme"]) == {"elderly"}  # programme label
-    assert len(search_claims(ds.claims, "服务 3000余人次")) == 3
-    ordered = sort_claims(ds.claims, "value_desc")
+    assert set(rows(ds, "养老")["programme"]) == {"elderly"}  # programme label
+    assert len(rows(ds, "服务 3000余人次")) == 3
+    ordered = rows(ds, sort="value_desc")
     assert ordered.iloc[0]["value"] == 21000  # people first (kind order), largest first
-    assert list(sort_claims(ds.claims, "source")["doc"])[:7] == ["a.txt"] * 7
+    assert list(rows(ds, sort="source")["doc"])[:7] == ["a.txt"] * 7
+    assert len(rows(ds, "服务", filters=Filters(district=("武侯区",)))) == 5
+    assert rows(ds, "不存在的词").empty
 
 
 def test_claims_table_reads_in_chinese(ds):

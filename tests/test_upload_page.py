@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders.store import list_batches, load_tables
-from tests.test_imports import ARTICLE
+from loaders.imports import commit_sheet
+from loaders.store import list_batches, load_tables, undo_batch
+from tests.test_imports import ARTICLE, checked_sheet
 from tests.test_sheets import GOOD, HEADERS, row_with, xlsx_bytes
 from ui.accounts import hash_password
 from ui.provenance import describe_batch
@@ -195,6 +196,26 @@ def test_undo_names_one_batch_and_the_default_data_needs_a_second_confirmation(s
     assert not at.exception
     left = set(list_batches(store)["batch_id"])
     assert left == {new}                          # the named batch went, the other stayed
+
+
+def test_the_choice_to_undo_survives_other_peoples_commits_and_not_their_undo(store, monkeypatch):
+    """Several people share the store: a commit elsewhere changes the list but keeps this
+    person's choice; when someone else undoes the chosen batch, the choice goes, with a word."""
+    at = upload(open_upload(store, monkeypatch), "三季度.xlsx", SHEET)
+    at.button(key="commit_sheet").click().run()
+    mine = list_batches(store).iloc[-1]["batch_id"]
+    undo_chooser(at).set_value(mine).run()
+    commit_sheet(*checked_sheet([row_with(数量="77")], "四季度.xlsx"), "别人", store)  # someone else
+    at.run()
+    assert not at.exception
+    assert len(undo_chooser(at).options) == 3 and undo_chooser(at).value == mine
+    assert "确认撤销“三季度.xlsx" in at.checkbox(key=f"undo_confirm_{mine}").label
+    undo_batch(mine, store)                                                   # someone else
+    at.run()
+    assert not at.exception
+    assert undo_chooser(at).value is None and len(undo_chooser(at).options) == 2
+    assert "三季度.xlsx" in texts(at.warning) and "别人刚刚撤销" in texts(at.warning)
+    assert not [b for b in at.button if (b.key or "").startswith("undo_button")]
 
 
 @pytest.fixture

@@ -1,4 +1,9 @@
-"""Plotly figures built from the aggregation tables; every title says what is counted."""
+"""Plotly figures built from the aggregation tables; every title says what is counted.
+
+Each figure is made in one step from plain dicts without plotly's per-property validation
+(`_validate=False`): validating and merging the properties one update at a time cost more than
+the data (0.1–0.2 s of every overview rerun). tests/test_ui_charts.py checks that every figure
+passes plotly's validation unchanged."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,34 +22,39 @@ STATUS_COLOURS = {"achieved": "#2d6cc0", "planned": "#f0a23b"}
 LEGEND = {"orientation": "h", "y": 1.0, "x": 0, "xanchor": "left", "yanchor": "bottom"}
 
 
-def _layout(fig: go.Figure, title: str, height: int, legend: bool = False,
-            note: bool = False) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16},
-                             "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
-                      font={"family": FONT, "size": 13}, height=height,
-                      margin={"l": 10, "r": 10, "t": 86 if legend else 56, "b": 36 if note else 10},
-                      legend=LEGEND,
-                      paper_bgcolor="white", plot_bgcolor="white",
-                      hoverlabel={"font": {"family": FONT}})
-    return fig
+def _figure(data: list[dict], title: str, height: int, legend_above: bool = False,
+            note: str | None = None, **layout) -> go.Figure:
+    """A figure of `data` (trace dicts with their "type") with the house layout, `layout`'s
+    entries added; `note`: a grey line under the plot."""
+    out = {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16},
+                     "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+           "font": {"family": FONT, "size": 13}, "height": height,
+           "margin": {"l": 10, "r": 10, "t": 86 if legend_above else 56, "b": 36 if note else 10},
+           "legend": dict(LEGEND), "paper_bgcolor": "white", "plot_bgcolor": "white",
+           "hoverlabel": {"font": {"family": FONT}}}
+    for key, value in layout.items():
+        out[key] = {**out[key], **value} if isinstance(out.get(key), dict) else value
+    if note:
+        out["annotations"] = [*out.get("annotations", []), {
+            "text": note, "x": 0, "y": -0.02, "xref": "paper", "yref": "paper",
+            "showarrow": False, "font": {"size": 11, "color": "#888"}, "xanchor": "left",
+            "yanchor": "top"}]
+    return go.Figure(data=data, layout=out, _validate=False)
 
 
-def count_axis(fig: go.Figure, top: float, axis: str = "x", **more) -> go.Figure:
+def count_axis(top: float, **more) -> dict:
     """An axis of counts: whole numbers only (never "0.2 条"), starting at 0."""
     settings = {"tickformat": ",d", "rangemode": "tozero", **more}
     if top <= 6:   # plotly would step by 0.5 or 0.2 below this
         settings |= {"tick0": 0, "dtick": 1}
-    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
-    return fig
+    return settings
 
 
 def empty_figure(title: str, message: str = "所选范围内暂无数据", height: int = 320) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": "#888"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, height)
+    return _figure([], title, height, annotations=[{
+        "text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+        "showarrow": False, "font": {"size": 15, "color": "#888"}}],
+        xaxis={"visible": False}, yaxis={"visible": False})
 
 
 def district_tile_map(summary: pd.DataFrame, title: str = "各区（市）县数据条数（去重后）") -> go.Figure:
@@ -63,17 +73,13 @@ def district_tile_map(summary: pd.DataFrame, title: str = "各区（市）县数
         text[t.row, t.col] = f"<b>{t.short}</b><br>{format_count(facts) if facts else '—'}"
         hover[t.row, t.col] = f"{t.name}<br>数据 {format_count(facts)} 条<br>社区 {comms} 个"
     zmax = max(1, np.nanmax(z))
-    fig = go.Figure(go.Heatmap(
-        z=z, text=text, texttemplate="%{text}", customdata=hover,
-        hovertemplate="%{customdata}<extra></extra>", colorscale=BLUES, zmin=0, zmax=zmax,
-        xgap=5, ygap=5, showscale=False, textfont={"size": 13}))
-    fig.update_xaxes(visible=False, range=[-0.5, cols - 0.5])
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
-    _layout(fig, title, 430, note=True)
-    fig.add_annotation(text="方块位置为大致方位示意，非精确地图", x=0, y=-0.02, xref="paper",
-                       yref="paper", showarrow=False, font={"size": 11, "color": "#888"},
-                       xanchor="left", yanchor="top")
-    return fig
+    return _figure([{
+        "type": "heatmap", "z": z, "text": text, "texttemplate": "%{text}", "customdata": hover,
+        "hovertemplate": "%{customdata}<extra></extra>", "colorscale": BLUES, "zmin": 0,
+        "zmax": zmax, "xgap": 5, "ygap": 5, "showscale": False, "textfont": {"size": 13}}],
+        title, 430, note="方块位置为大致方位示意，非精确地图",
+        xaxis={"visible": False, "range": [-0.5, cols - 0.5]},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x", "scaleratio": 1})
 
 
 def district_programme_heatmap(matrix: pd.DataFrame, indicator: str | None = None,
@@ -89,20 +95,19 @@ def district_programme_heatmap(matrix: pd.DataFrame, indicator: str | None = Non
     matrix = matrix.loc[rows]
     x = [programme_label(c) for c in matrix.columns]
     z = matrix.to_numpy()
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x, y=list(matrix.index), colorscale=BLUES,
-        text=np.array([[format_number(v) if v > 0 else "" for v in row] for row in z]),
-        texttemplate="%{text}",
-        hovertemplate="%{y} · %{x}<br>%{text}" + (unit_label(unit) if indicator else " 条")
-        + "<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": unit_label(unit) if indicator else "条"}, "thickness": 12,
-                  # counts: whole-number ticks only
-                  **({} if indicator else {"tickformat": ",d",
-                                           **({"tick0": 0, "dtick": 1} if z.max() <= 6 else {})})}))
-    fig.update_yaxes(autorange="reversed")
-    # upright labels stacked one per column: slanted ones overlap on a phone (414 px)
-    fig.update_xaxes(tickangle=-90, side="bottom", automargin=True)
-    return _layout(fig, title, max(320, 120 + 34 * len(rows)))
+    return _figure([{
+        "type": "heatmap", "z": z, "x": x, "y": list(matrix.index), "colorscale": BLUES,
+        "text": np.array([[format_number(v) if v > 0 else "" for v in row] for row in z]),
+        "texttemplate": "%{text}",
+        "hovertemplate": "%{y} · %{x}<br>%{text}" + (unit_label(unit) if indicator else " 条")
+        + "<extra></extra>", "xgap": 2, "ygap": 2,
+        "colorbar": {"title": {"text": unit_label(unit) if indicator else "条"}, "thickness": 12,
+                     # counts: whole-number ticks only
+                     **({} if indicator else {"tickformat": ",d", **(
+                         {"tick0": 0, "dtick": 1} if z.max() <= 6 else {})})}}],
+        title, max(320, 120 + 34 * len(rows)), yaxis={"autorange": "reversed"},
+        # upright labels stacked one per column: slanted ones overlap on a phone (414 px)
+        xaxis={"tickangle": -90, "side": "bottom", "automargin": True})
 
 
 def programme_bars(counts: pd.DataFrame) -> go.Figure:
@@ -112,19 +117,20 @@ def programme_bars(counts: pd.DataFrame) -> go.Figure:
     if counts.empty:
         return empty_figure(title)
     totals = counts.groupby("programme")["facts"].sum().sort_values()
-    fig = go.Figure()
+    data = []
     for status in ("achieved", "planned"):
         part = counts[counts["status"] == status].set_index("programme")["facts"]
         values = [int(part.get(p, 0)) for p in totals.index]
-        fig.add_bar(y=[programme_label(p) for p in totals.index], x=values, orientation="h",
-                    name=status_label(status), marker_color=STATUS_COLOURS[status],
-                    text=[v or "" for v in values], textposition="inside", textangle=0,
-                    insidetextanchor="middle",
-                    hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
-    fig.update_layout(barmode="stack", uniformtext={"minsize": 10, "mode": "hide"})
-    fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
-    count_axis(fig, float(totals.max()))
-    return _layout(fig, title, max(300, 130 + 30 * len(totals)), legend=True)
+        data.append({"type": "bar", "y": [programme_label(p) for p in totals.index], "x": values,
+                     "orientation": "h", "name": status_label(status),
+                     "marker": {"color": STATUS_COLOURS[status]},
+                     "text": [str(v) if v else "" for v in values], "textposition": "inside",
+                     "textangle": 0, "insidetextanchor": "middle", "hovertemplate": "%{y}<br>"
+                     + status_label(status) + " %{x} 条<extra></extra>"})
+    return _figure(data, title, max(300, 130 + 30 * len(totals)), legend_above=True,
+                   barmode="stack", uniformtext={"minsize": 10, "mode": "hide"},
+                   xaxis={"title": {"text": "数据条数"}, "gridcolor": "#eee",
+                          **count_axis(float(totals.max()))})
 
 
 def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
@@ -136,7 +142,7 @@ def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "所选范围内没有计划目标类数据")
     groups = list(dict.fromkeys(zip(frame["indicator"], frame["unit"])))
     names = [f"{indicator_label(k)}（{unit_label(u)}）" for k, u in groups]
-    fig = go.Figure()
+    data = []
     # (indicator, unit) → status → (value, qualifier): plain lookups, one pass over the rows
     pairs: dict = {}
     for ind, unit, status, value, qual in zip(frame["indicator"], frame["unit"], frame["status"],
@@ -153,18 +159,15 @@ def achieved_vs_planned_chart(frame: pd.DataFrame) -> go.Figure:
             else:
                 shares.append(0.0)
                 labels.append("无")
-        fig.add_bar(y=names, x=shares, orientation="h", name=status_label(status),
-                    marker_color=STATUS_COLOURS[status], text=labels, textposition="outside",
-                    cliponaxis=False, hovertemplate="%{y} · " + status_label(status)
-                    + "：%{text}<extra></extra>")
-    fig.update_layout(barmode="group", bargap=0.35, bargroupgap=0.08)
-    fig.update_xaxes(visible=False, range=[0, 1.45])
-    fig.update_yaxes(autorange="reversed")
-    fig.add_annotation(text="条形长度为同一指标内的相对大小", x=0, y=-0.02, xref="paper",
-                       yref="paper", showarrow=False, font={"size": 11, "color": "#888"},
-                       xanchor="left", yanchor="top")
-    fig.update_layout(legend={"traceorder": "reversed"})
-    return _layout(fig, title, max(280, 140 + 62 * len(groups)), legend=True, note=True)
+        data.append({"type": "bar", "y": names, "x": shares, "orientation": "h",
+                     "name": status_label(status), "marker": {"color": STATUS_COLOURS[status]},
+                     "text": labels, "textposition": "outside", "cliponaxis": False,
+                     "hovertemplate": "%{y} · " + status_label(status)
+                     + "：%{text}<extra></extra>"})
+    return _figure(data, title, max(280, 140 + 62 * len(groups)), legend_above=True,
+                   note="条形长度为同一指标内的相对大小", barmode="group", bargap=0.35,
+                   bargroupgap=0.08, xaxis={"visible": False, "range": [0, 1.45]},
+                   yaxis={"autorange": "reversed"}, legend={"traceorder": "reversed"})
 
 
 def leading_chart(top: pd.DataFrame, indicator: str, unit: str) -> go.Figure:
@@ -173,13 +176,14 @@ def leading_chart(top: pd.DataFrame, indicator: str, unit: str) -> go.Figure:
     part = top[(top["indicator"] == indicator) & (top["unit"] == unit)].sort_values("value")
     if part.empty:
         return empty_figure(title)
-    fig = go.Figure(go.Bar(
-        y=part["community"], x=part["value"], orientation="h", marker_color="#2d6cc0",
-        text=[format_quantity(v, unit, q) for v, q in zip(part["value"], part["qualifier"])],
-        textposition="auto", customdata=part["street"].fillna("") + " · " + part["district"].fillna(""),
-        hovertemplate="%{y}（%{customdata}）<br>%{text}<extra></extra>"))
-    fig.update_xaxes(showticklabels=False, showgrid=False)
-    return _layout(fig, title, max(220, 80 + 34 * len(part)))
+    return _figure([{
+        "type": "bar", "y": part["community"], "x": part["value"], "orientation": "h",
+        "marker": {"color": "#2d6cc0"},
+        "text": [format_quantity(v, unit, q) for v, q in zip(part["value"], part["qualifier"])],
+        "textposition": "auto",
+        "customdata": part["street"].fillna("") + " · " + part["district"].fillna(""),
+        "hovertemplate": "%{y}（%{customdata}）<br>%{text}<extra></extra>"}],
+        title, max(220, 80 + 34 * len(part)), xaxis={"showticklabels": False, "showgrid": False})
 
 
 def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") -> go.Figure:
@@ -188,15 +192,13 @@ def unit_bars(summary: pd.DataFrame, level_label: str, title_scope: str = "") ->
     if summary.empty:
         return empty_figure(title)
     part = summary.head(25).iloc[::-1]
-    fig = go.Figure()
-    for status in ("achieved", "planned"):
-        fig.add_bar(y=part["name"], x=part[status], orientation="h", name=status_label(status),
-                    marker_color=STATUS_COLOURS[status],
-                    hovertemplate="%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="数据条数", gridcolor="#eee")
-    count_axis(fig, float((part["achieved"] + part["planned"]).max()))
-    return _layout(fig, title, max(260, 120 + 28 * len(part)), legend=True)
+    data = [{"type": "bar", "y": part["name"], "x": part[status], "orientation": "h",
+             "name": status_label(status), "marker": {"color": STATUS_COLOURS[status]},
+             "hovertemplate": "%{y}<br>" + status_label(status) + " %{x} 条<extra></extra>"}
+            for status in ("achieved", "planned")]
+    return _figure(data, title, max(260, 120 + 28 * len(part)), legend_above=True, barmode="stack",
+                   xaxis={"title": {"text": "数据条数"}, "gridcolor": "#eee",
+                          **count_axis(float((part["achieved"] + part["planned"]).max()))})
 
 
 def count_bars(counts: pd.Series, title: str, unit: str = "个") -> go.Figure:
@@ -204,10 +206,10 @@ def count_bars(counts: pd.Series, title: str, unit: str = "个") -> go.Figure:
     if counts.empty:
         return empty_figure(title)
     part = counts.sort_values()
-    fig = go.Figure(go.Bar(y=[str(i) for i in part.index], x=part.to_numpy(), orientation="h",
-                           marker_color="#2d6cc0", text=part.to_numpy(), textposition="auto",
-                           textangle=0,
-                           hovertemplate="%{y}：%{x} " + unit + "<extra></extra>"))
-    fig.update_xaxes(title_text=f"数量（{unit}）", gridcolor="#eee")
-    count_axis(fig, float(part.max()))
-    return _layout(fig, title, max(200, 90 + 28 * len(part)))
+    return _figure([{"type": "bar", "y": [str(i) for i in part.index], "x": part.to_numpy(),
+                     "orientation": "h", "marker": {"color": "#2d6cc0"},
+                     "text": part.to_numpy(dtype=float), "textposition": "auto", "textangle": 0,
+                     "hovertemplate": "%{y}：%{x} " + unit + "<extra></extra>"}],
+                   title, max(200, 90 + 28 * len(part)),
+                   xaxis={"title": {"text": f"数量（{unit}）"}, "gridcolor": "#eee",
+                          **count_axis(float(part.max()))})

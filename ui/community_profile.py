@@ -6,9 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from loaders.programmes import programme_codes
+from loaders.store.evidence import ClaimQuery
+
 from .aggregate import count_facts
-from .claim_rows import sort_claims
-from .dataset import Dataset
+from .dataset import Dataset, claim_frame
+from .evidence import all_rows, claim_query
 from .labels import district_names
 from .queries import LEVELS, Filters, Scope, _present, apply_filters, communities_in_scope
 
@@ -58,21 +61,35 @@ class CommunityProfile:
     documents: pd.DataFrame    # doc, title
 
 
+def community_query(key: str, filters: Filters | None = None) -> ClaimQuery:
+    """The claims of one community in source order: its name, and its street and district or
+    none (a row that leaves them blank still belongs to it), narrowed by the other filters."""
+    district, street, community = split_community_key(key)
+    place = [("community", "==", community)]
+    place += [(col, "in", (value, None)) for col, value in (("street", street),
+                                                              ("district", district)) if value]
+    scoped = filters.without(*LEVELS) if filters is not None else Filters()
+    return claim_query(scoped, sort="source", extra=tuple(place))
+
+
 def community_profile(ds: Dataset, key: str, filters: Filters | None = None) -> CommunityProfile:
-    """Everything known about one community; `filters` (if given) narrow its claims."""
+    """Everything known about one community; `filters` (if given) narrow its claims, which are
+    read from the store for this community alone (ui/evidence)."""
     district, street, community = split_community_key(key)
     rows = ds.communities[_same_community(ds.communities, district, street, community)]
-    claims = ds.claim_rows(ds.numbers.index[_same_community(ds.numbers, district, street, community)])
+    claims = claim_frame(all_rows(ds, community_query(key, filters)))
     inits = ds.initiatives[_same_community(ds.initiatives, district, street, community)]
     if filters is not None:
-        scoped = filters.without(*LEVELS)
-        claims, inits = apply_filters(claims, scoped), apply_filters(inits, scoped)
+        inits = apply_filters(inits, filters.without(*LEVELS))
 
     def first(col):
         values = rows[col].dropna() if col in rows else []
         return values.iloc[-1] if len(values) else None  # the latest source wins
 
-    progs = count_facts(claims, ["programme"]).sort_values("facts", ascending=False)
+    taxonomy = {c: i for i, c in enumerate(programme_codes())}
+    progs = count_facts(claims, ["programme"])
+    progs = progs.assign(_t=progs["programme"].map(taxonomy)).sort_values(
+        ["facts", "_t"], ascending=[False, True], kind="stable")   # ties in taxonomy order
     programmes = list(progs["programme"])
     for p in inits["programme"].astype("object").dropna().unique():
         if p not in programmes:
@@ -82,7 +99,5 @@ def community_profile(ds: Dataset, key: str, filters: Filters | None = None) -> 
     documents = pd.DataFrame({"doc": docs, "title": [titles.get(d) for d in docs]})
     return CommunityProfile(community=community, street=street or first("street"),
                             district=district or first("district"), secretary=first("secretary"),
-                            title=first("title"), programmes=programmes,
-                            claims=sort_claims(claims, "source"), initiatives=inits,
-                            documents=documents)
-
+                            title=first("title"), programmes=programmes, claims=claims,
+                            initiatives=inits, documents=documents)

@@ -54,6 +54,7 @@ class Dataset:
     _claims: pd.DataFrame | None = None
     _load_text: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    root: object = None   # the store read (ui/evidence queries it); None: tables given in memory
 
     @property
     def numbers(self) -> pd.DataFrame:
@@ -174,6 +175,13 @@ def _prepare_numbers(numbers: pd.DataFrame) -> pd.DataFrame:
     return numbers[list(NUMBER_COLUMNS)]
 
 
+def claim_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Claims read apart from the dataset (ui/evidence: a page, one community's rows) in the
+    dataset's form: coded columns as categoricals, fact_key and place added, every column."""
+    numbers = _prepare_numbers(rows[list(READ_NUMBER_COLUMNS)])
+    return pd.concat([numbers, rows.reset_index(drop=True)[list(TEXT_COLUMNS)]], axis=1)
+
+
 def _assemble(communities, initiatives, documents, batches, **lazy) -> Dataset:
     return Dataset(communities=communities.reset_index(drop=True),
                    initiatives=_categorise(initiatives).reset_index(drop=True),
@@ -183,8 +191,8 @@ def _assemble(communities, initiatives, documents, batches, **lazy) -> Dataset:
 
 def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
     """A Dataset from tables already in memory (tests, and callers of loaders.store.load_tables)."""
-    numbers = _prepare_numbers(claims[list(READ_NUMBER_COLUMNS)])
-    full = pd.concat([numbers, claims.reset_index(drop=True)[list(TEXT_COLUMNS)]], axis=1)
+    full = claim_frame(claims)
+    numbers = full[list(NUMBER_COLUMNS)]
     order = list(dict.fromkeys([*(batches["batch_id"] if "batch_id" in batches else []),
                                 *claims["batch_id"].astype("object")]))
     return _assemble(communities, initiatives, documents, batches, _numbers=numbers,
@@ -259,4 +267,4 @@ def load_dataset(root=None) -> Dataset:
     small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
     return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
                      _load_numbers=load_numbers, _load_text=load_text,
-                     _load_cubes=lambda: load_cubes(root, batches, replaced))
+                     _load_cubes=lambda: load_cubes(root, batches, replaced), root=root)

@@ -6,22 +6,36 @@ import pandas as pd
 
 from loaders.programmes import programme_codes
 
-from .claim_rows import contains_term
 from .labels import programme_label, status_label
+
+
+def contains_term(series: pd.Series, term: str) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = pd.Series(series.cat.categories.astype("object"))
+        hit = cats[cats.str.contains(term, regex=False, na=False)]
+        return series.isin(hit).to_numpy()
+    return series.str.contains(term, regex=False, na=False).to_numpy()
+
 
 INITIATIVE_SEARCH = ("name", "community", "street", "district", "evidence", "doc")
 
 
-def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
-    mask = np.ones(len(initiatives), dtype=bool)
+def search_rows(frame: pd.DataFrame, query: str, columns) -> pd.DataFrame:
+    """Rows that hold every whitespace-separated term of `query` in one of `columns`, or whose
+    programme's Chinese label holds it."""
+    mask = np.ones(len(frame), dtype=bool)
     for term in (query or "").split():
-        hit = np.zeros(len(initiatives), dtype=bool)
-        for col in INITIATIVE_SEARCH:
-            hit |= contains_term(initiatives[col], term)
+        hit = np.zeros(len(frame), dtype=bool)
+        for col in columns:
+            hit |= contains_term(frame[col], term)
         codes = [c for c in programme_codes() if term in programme_label(c)]
-        hit |= initiatives["programme"].isin(codes).to_numpy()
+        hit |= frame["programme"].isin(codes).to_numpy()
         mask &= hit
-    return initiatives[mask]
+    return frame[mask]
+
+
+def search_initiatives(initiatives: pd.DataFrame, query: str) -> pd.DataFrame:
+    return search_rows(initiatives, query, INITIATIVE_SEARCH)
 
 
 def initiatives_table(initiatives: pd.DataFrame, sources: dict | None = None) -> pd.DataFrame:

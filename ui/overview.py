@@ -23,6 +23,16 @@ class Overview:
     planned: pd.DataFrame         # totals_by_indicator(…, "planned")
     figures: dict[str, go.Figure]
 
+    # st.cache_data hands every rerun an unpickled copy: a plotly figure unpickles through its
+    # validating constructor (0.2–0.5 s for the four), so the figures travel as plain dicts and
+    # come back as they were made (ui/charts.py: without validation)
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "figures": {k: f.to_dict() for k, f in self.figures.items()}}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, figures={k: go.Figure(d, _validate=False)
+                                             for k, d in state["figures"].items()})
+
 
 def build_overview(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
     """`heat`: the indicator whose achieved total the district × programme view shows (None:

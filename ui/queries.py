@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.programmes import programme_codes
 
@@ -220,12 +222,23 @@ class ScopeCounts:
     initiatives: int
 
 
-def _values(series: pd.Series) -> np.ndarray:
-    """The distinct non-null values of a column (of a categorical: from its codes)."""
+def _values(series: pd.Series) -> pa.Array:
+    """The distinct non-null values of a column as Arrow strings (of a categorical: from its
+    codes, without turning its categories into Python strings)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.unique(series.cat.codes.to_numpy())
-        return np.asarray(series.cat.categories, dtype=object)[codes[codes >= 0]]
-    return series.dropna().to_numpy(dtype=object)
+        codes = series.cat.codes.to_numpy()
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)))
+        return _strings(pa.array(series.cat.categories).take(used))
+    return _strings(series.dropna())
+
+
+def _strings(values) -> pa.Array:
+    """Strings (an Arrow array, chunked or not, or a sequence) as one Arrow array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    return values.cast(pa.large_string())
 
 
 def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
@@ -234,25 +247,24 @@ def scope_counts(scope: Scope, communities: pd.DataFrame | None = None,
     communities or initiatives tables may cite too, and the number of the other documents."""
     facts, mentions, docs, unnamed = rolled if rolled is not None else \
         (len(scope.facts), len(scope.claims), _values(scope.claims["doc"]), 0)
-    docs = [np.asarray(docs, dtype=object), _values(scope.initiatives["doc"])]
+    docs = [_strings(docs), _values(scope.initiatives["doc"])]
     if scope.communities is not None:
         docs.append(_values(scope.communities["doc"]))
     communities = communities_in_scope(scope) if communities is None else communities
     return ScopeCounts(
         communities=len(communities), facts=facts, mentions=mentions,
-        sources=len(pd.unique(np.concatenate(docs))) + unnamed,
+        sources=len(pc.unique(pa.concat_arrays(docs))) + unnamed,
         initiatives=_distinct_rows(scope.initiatives, ["name", "community"]),
     )
 
 
 def _distinct_rows(frame: pd.DataFrame, cols: list[str]) -> int:
-    """Distinct combinations of `cols` (null equal to null), on categorical codes if it can."""
-    if all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in cols):
-        key = np.zeros(len(frame), dtype="int64")
-        for c in cols:
-            key = key * (len(frame[c].cat.categories) + 1) + frame[c].cat.codes.to_numpy() + 1
-        return len(np.unique(key))
-    return len(frame[cols].astype("object").drop_duplicates())
+    """Distinct combinations of `cols` (null equal to null), on integer codes."""
+    key = np.zeros(len(frame), dtype="int64")
+    for c in cols:
+        codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + codes + 1
+    return len(np.unique(key))
 
 
 # ---- drill-down district → street → community ---------------------------------------------------

@@ -1,9 +1,8 @@
 """The steps of the 数据上传 page: choose a file, map a sheet's columns or review an article's
-extraction, see the problems, commit, and the batch history with undo. The checking and writing
+extraction, see the problems, commit (the batch history with undo: ui/batch_history.py). The checking and writing
 itself is loaders' (sheets, pipeline, imports), shared with `python -m loaders import`."""
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -13,13 +12,12 @@ import streamlit as st
 from loaders.errors import LoaderError
 from loaders.imports import (AlreadyImportedError, apply_claim_review, apply_keep,
                              claims_for_review, commit_article, commit_sheet, find_imported,
-                             history, max_upload_bytes, max_upload_rows, may_restore,
-                             may_undo, restore)
+                             max_upload_bytes, max_upload_rows)
 from loaders.pipeline import extract_document, tables_of
 from loaders.programmes import programme_codes
 from loaders.readers import ARTICLE_SUFFIXES
 from loaders.sheets import ERROR, NOTE, SHEET_SUFFIXES, problems_xlsx, read_sheets_isolated
-from loaders.store import BatchExistsError, undo_batch
+from loaders.store import BatchExistsError
 from loaders.template import make_template
 
 from . import sources
@@ -32,7 +30,6 @@ from .navigation import page_exists
 from .sheet_mapping import check_sheets, describe, duplicates_step
 from .state import current_dataset, current_signature
 from .claim_rows import claims_table
-from .provenance import DEFAULT_DATA
 
 FILE_TYPES = list(dict.fromkeys(s.lstrip(".") for s in SHEET_SUFFIXES + ARTICLE_SUFFIXES))
 PREVIEW_ROWS = 200
@@ -135,11 +132,6 @@ def typed_article(limit: int | None = None) -> Upload | None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _imported(sha256: str, signature: tuple):
     return find_imported(sha256)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _undoable(batch_ids: tuple, districts, signature: tuple) -> list[str]:
-    return [b for b in batch_ids if may_undo(b, districts)]
 
 
 def already_imported(upload: Upload) -> bool:
@@ -353,105 +345,5 @@ def article_step(upload: Upload, access: Access) -> None:
                                        source=getattr(upload.doc, "meta", None)))
 
 
-# ---------------------------------------------------------------------------------------------
-# History and undo
-
-def _batch_labels(table: pd.DataFrame) -> list[str]:
-    return [f"{DEFAULT_DATA}（{n} 条）" if k == "默认数据" else f"{f}（{t}，{n} 条）"
-            for f, t, n, k in zip(table["文件"], table["时间"], table["数据条数"], table["类型"])]
-
-
-def _undo(batch: str, label: str, default: bool) -> None:
-    """Callback of the undo button, bound to the batch its confirmation names (args are fixed
-    when the button is drawn, next to that confirmation): undoes that batch only, and only when
-    its own confirmations are ticked."""
-    if not st.session_state.get(f"undo_confirm_{batch}"):
-        return
-    if default and not st.session_state.get(f"undo_default_{batch}"):
-        return
-    try:
-        undo_batch(batch)
-    except FileNotFoundError:
-        st.session_state["undo_gone"] = label
-        return
-    st.session_state["last_undo"] = label
-
-
-def history_step(access: Access) -> None:
-    table = history()
-    gone = st.session_state.pop("undo_gone", None)
-    if gone:
-        st.warning(f"“{gone}”已经被撤销了（可能是别人刚刚撤销的）。")
-    if not len(table):
-        st.info("还没有导入记录。")
-        return
-    st.dataframe(table.drop(columns=["批次"]), hide_index=True,
-                 height=min(38 + 35 * len(table), 360))
-    if not access.can_write:
-        return
-    undoable = _undoable(tuple(table["批次"]), access.districts, current_signature())
-    if not undoable:
-        st.caption("没有你可以撤销的批次（只能撤销只含你负责区县数据的批次）。")
-        return
-    labels = dict(zip(table["批次"], _batch_labels(table)))
-    kinds = dict(zip(table["批次"], table["类型"]))
-    # the chooser is a new widget whenever the list changes (a commit, an undo), so it never
-    # shows one batch while holding another; nothing is chosen until the person chooses
-    digest = hashlib.sha1("|".join(undoable).encode()).hexdigest()[:10]
-    batch = st.selectbox("撤销哪一批", undoable, format_func=labels.get, index=None,
-                         placeholder="选择要撤销的批次", key=f"undo_choice_{digest}")
-    if batch is None:
-        return
-    label, default = labels[batch], kinds[batch] == "默认数据"
-    confirm = st.checkbox(f"确认撤销“{label}”：这一批的数据将从看板移除",
-                          key=f"undo_confirm_{batch}")
-    sure = True
-    if default:
-        sure = st.checkbox("这是看板自带的默认数据：撤销后总览等页面将没有这些数据。我确认要撤销默认数据",
-                           key=f"undo_default_{batch}")
-    st.button(f"撤销“{label}”", disabled=not (confirm and sure), icon=":material/undo:",
-              key=f"undo_button_{batch}", on_click=_undo, args=(batch, label, default))
-
-
-def undone_step(access: Access) -> None:
-    """Undone batches are kept; an organiser may put one back."""
-    table = history(undone=True)
-    if not len(table):
-        return
-    with st.expander(f"已撤销的批次（{len(table)} 个，数据仍保存着，可以恢复）"):
-        st.dataframe(table.drop(columns=["文件夹"]), hide_index=True,
-                     height=min(38 + 35 * len(table), 300))
-        if not access.can_write:
-            return
-        allowed = [f for f in table["文件夹"] if may_restore(f, access.districts)]
-        if not allowed:
-            st.caption("没有你可以恢复的批次。")
-            return
-        labels = dict(zip(table["文件夹"], _batch_labels(table)))
-        folder = st.selectbox("恢复哪一批", allowed, format_func=labels.get, key="restore_choice")
-        if st.button("恢复这一批", icon=":material/restore:", key="restore_button"):
-            try:
-                restore(folder)
-            except AlreadyImportedError as err:
-                st.warning(f"不能恢复：{md(err)}", icon=":material/content_copy:")
-                return
-            except (FileNotFoundError, BatchExistsError):
-                st.warning("这一批已经恢复了（可能是别人刚刚恢复的）。")
-                return
-            st.session_state.pop("restore_choice", None)
-            st.session_state["last_restore"] = labels[folder]
-            st.rerun()
-
-
-def undo_notice() -> None:
-    label = st.session_state.pop("last_undo", None)
-    if label:
-        st.success(f"已撤销“{md(label)}”，看板已更新。撤销的数据仍保存着，可在下方“已撤销的批次”中恢复。",
-                   icon=":material/undo:")
-    label = st.session_state.pop("last_restore", None)
-    if label:
-        st.success(f"已恢复“{md(label)}”，看板已更新。", icon=":material/restore:")
-
-
 __all__ = ["choose_file", "template_download", "already_imported", "sheet_step", "article_step",
-           "history_step", "undone_step", "commit_notice", "undo_notice", "ERROR"]
+           "commit_notice", "ERROR"]

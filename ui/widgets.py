@@ -160,6 +160,21 @@ def evidence_card(ds: Dataset, row: pd.Series) -> None:
     st.caption(f"导入批次：{md(batch_labels(ds).get(row['batch_id'], '未知'))}")
 
 
+def page_picker(total: int, size: int, key: str, scope) -> int:
+    """Which page (from 1) of `total` rows, `size` a page, to show: a page number box when there
+    is more than one page. A new `scope` (the rows' query: filters, search, sort) starts at the
+    first page again."""
+    pages = max(1, -(-total // size))
+    if st.session_state.get(f"_{key}_scope") != scope:
+        st.session_state[f"_{key}_scope"] = scope
+        st.session_state[key] = 1
+    if pages == 1:
+        return 1
+    st.session_state[key] = min(max(1, int(st.session_state.get(key) or 1)), pages)
+    return int(st.number_input(f"页码（共 {format_count(pages)} 页）", min_value=1, max_value=pages,
+                               step=1, key=key))
+
+
 def pick_table(frame: pd.DataFrame, values: list[str], key: str, on_pick, height="auto"):
     """A table whose row, when chosen, calls `on_pick(value)` before the next rerun (so it may
     set filters, which are widgets drawn earlier in the run)."""

@@ -141,6 +141,17 @@ def store_signature(root: str | os.PathLike | None = None) -> tuple:
     return (pg or parquet).store_signature(target)
 
 
+def batch_versions(root: str | os.PathLike | None = None) -> tuple[str, dict[str, int]]:
+    """(who the store is, {live batch id: its version}): a batch's version changes only when
+    that id is committed anew, so what is computed from some batches (ui/cube_store.py) is
+    known to be current by comparing versions, whatever else was committed or undone."""
+    pg, target = _backend(root)
+    if pg:
+        from . import pg_read
+        return pg_read.batch_versions(target)
+    return parquet.batch_versions(target)
+
+
 def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE_AFTER) -> list[str]:
     """Remove what killed commits left behind (the folder store's temporary folders; a database
     rolls a killed transaction back itself); return their names."""
@@ -223,4 +234,4 @@ __all__ = ["Tables", "commit_batch", "undo_batch", "restore_batch", "list_batche
            "BatchExistsError", "StoreFullError", "TABLES", "find_sha256", "batch_districts",
            "read_table", "store_lock", "compact", "is_database", "BATCH_TABLES", "DEFAULT_ROOT", "MANIFEST",
            "TMP_PREFIX", "STALE_AFTER", "ContentExistsError", "StoreUnavailableError",
-           "batch_manifests", "copy_store"]
+           "batch_manifests", "copy_store", "batch_versions"]

@@ -230,3 +230,11 @@ def store_signature(root: str | os.PathLike | None = None) -> tuple:
         except FileNotFoundError:   # undone since the folder was listed
             continue
     return tuple(out)
+
+
+def batch_versions(root: str | os.PathLike | None = None) -> tuple[str, dict[str, int]]:
+    """The store's identity (its folder) and each live batch's version: its manifest's time
+    stamp (a batch committed again under its id after an undo is another version; undo and
+    restore move the folder whole and keep it)."""
+    folder = store_folder(root)
+    return str(folder.resolve()), dict(store_signature(folder))

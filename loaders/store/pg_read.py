@@ -102,6 +102,20 @@ def list_batches(url: str, undone: bool = False) -> pd.DataFrame:
     return batches_frame(batch_manifests(url, undone))
 
 
+def batch_versions(url: str) -> tuple[str, dict[str, int]]:
+    """The database's identity (server, database and its oid: a database dropped and made again
+    under the same name is another) and each live batch's version: its row's `seq`, new at
+    every commit, kept by undo and restore."""
+    from .postgres import shown
+
+    with snapshot(url) as cur:
+        oid = _query(cur, "SELECT oid::bigint AS oid FROM pg_database "
+                          "WHERE datname = current_database()").column("oid")[0].as_py()
+        rows = _query(cur, f"SELECT batch_id, seq FROM batches WHERE status = '{LIVE}'")
+    return f"{shown(url)}#{oid}", dict(zip(rows.column("batch_id").to_pylist(),
+                                           rows.column("seq").to_pylist()))
+
+
 def _where(filters) -> sql.Composable:
     parts = []
     for column, op, value in filters:
