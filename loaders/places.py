@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .wordlists import alternation as _alt, scan
+from .wordlists import WordEnds, alternation as _alt, match_at
 from .gazetteer import Gazetteer, short_forms
 
 
@@ -36,17 +36,16 @@ def chain_pattern(g: Gazetteer) -> re.Pattern:
     return _chain_patterns(g)[0]
 
 
-def _chain_patterns(g: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
-    """The chain pattern and the plain word list of the names a chain can start with (which
-    `re` scans for in C: see wordlists.scan)."""
+def _chain_patterns(g: Gazetteer) -> tuple[re.Pattern, WordEnds]:
+    """The chain pattern and the names a chain can start with (found by wordlists.WordEnds)."""
     cached = _PATTERNS.get(id(g))
     if cached is None:
-        starts = re.compile(_alt({*g.district_alias, *g.street_districts, "成都"}))
+        starts = WordEnds({*g.district_alias, *g.street_districts, "成都"})
         cached = _PATTERNS[id(g)] = (_chain_pattern(g), starts)
     return cached
 
 
-_PATTERNS: dict[int, tuple[re.Pattern, re.Pattern]] = {}
+_PATTERNS: dict[int, tuple[re.Pattern, WordEnds]] = {}
 
 
 def _chain_pattern(g: Gazetteer) -> re.Pattern:
@@ -71,7 +70,8 @@ def find_places(text: str, g: Gazetteer | None = None) -> list[Place]:
     A community counts only when a street or district stands right before it."""
     g = g or Gazetteer.load()
     out = []
-    for m in scan(*_chain_patterns(g), text):
+    pattern, names = _chain_patterns(g)
+    for m in match_at(pattern, names.starts(text), text):
         district = g.district_alias.get(m.group("district")) if m.group("district") else None
         street = m.group("street") or m.group("gstreet") or m.group("street_only")
         community = m.group("community") if (street or district) else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .wordlists import alternation
+from .wordlists import alternation, opening_chars, scan
 from .textnorm import fold_chars
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -261,6 +261,11 @@ def _skip_before_re() -> re.Pattern:
     return re.compile(f"(?:{_alt(_data()['cues']['skip_before'])})$")
 
 
+@lru_cache(maxsize=1)
+def _non_claim_starts() -> re.Pattern:
+    return opening_chars(non_claim_pattern())
+
+
 def _blocked(text: str, m: re.Match) -> bool:
     """Is this match a number that the guidelines say is not a claim?"""
     num, unit = m.group("num"), m.group("unit")
@@ -301,7 +306,7 @@ def _in_short_quote(text: str, m: re.Match, reach: int = 12) -> bool:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every claim-like quantity in `text` (already repaired), in order, with non-claims dropped."""
-    non_claims = [(n.start(), n.end()) for n in non_claim_pattern().finditer(text)]
+    non_claims = [(n.start(), n.end()) for n in scan(non_claim_pattern(), _non_claim_starts(), text)]
     out, k = [], 0
     for m in _pattern().finditer(text):
         while k < len(non_claims) and non_claims[k][1] <= m.start():

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import opencc
 
-# A newline run (with the spaces around it) and whatever stands right before and after it.
-# The lookbehind starts a match only at the head of a space run: a long run of spaces with no
-# newline after it is scanned once, not once per position.
-_BREAK = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
+# A newline and the white space after it; the spaces before it are added by `_breaks`. A
+# pattern opening with a literal is searched for in C (one opening with a lookbehind or a class
+# is tried at every position), and each space is stepped over once, so the scan stays linear.
+_BREAK = re.compile(r"\n[\s\u3000]*")
+_SPACES = " \t\u3000"
 # Characters that may end a line legitimately: sentence ends, closing quotes and brackets, colons.
 _LINE_END = set("。！？!?；;：:…」』）)】》\"”’")
 # A line broken by OCR is body text: it has a comma or pause inside, or it is long. Headings,
@@ -113,23 +114,33 @@ class WorkText:
         return self.to_original(start), self.to_original(end - 1) + 1
 
 
-def _joins(original: str, brk: re.Match) -> bool:
-    """Is this newline run a break inside a sentence (an OCR artefact) rather than a paragraph?"""
-    line_start = original.rfind("\n", 0, brk.start()) + 1
-    raw = original[line_start: brk.start()]
+def _breaks(text: str):
+    """(start, end) of every newline run with the spaces and tabs right before it and all the
+    white space after it."""
+    for m in _BREAK.finditer(text):
+        start = m.start()
+        while start and text[start - 1] in _SPACES:
+            start -= 1
+        yield start, m.end()
+
+
+def _joins(original: str, start: int, end: int) -> bool:
+    """Is the newline run [start, end) a break inside a sentence (an OCR artefact) rather than
+    a paragraph?"""
+    line_start = original.rfind("\n", 0, start) + 1
+    raw = original[line_start: start]
     line = raw.strip()
     if not line or line[-1] in _LINE_END:
         return False
     # An indented line opens a paragraph of body text (OCR'd pages keep the indent); a list
     # marker's own 、 ("三、工作打算") does not make a heading body text.
-    after = original[brk.end(): brk.end() + 1]
+    after = original[end: end + 1]
     if line[-1].isdigit() and after.isdigit():
         return True                 # a number broken over two lines: "1\n020万人次"
     indented = raw[:2] in ("  ", "\u3000\u3000") or raw[:1] == "\t"
     body = _BODY_PUNCT.search(_LIST_MARKER.sub("", line, count=1))
     if len(line) < _LONG_LINE and not body and not indented:
         return False
-    after = original[brk.end(): brk.end() + 1]
     return bool(after) and not after.isspace()
 
 
@@ -138,12 +149,12 @@ def repair(original: str) -> WorkText:
     folded = fold_chars(original)
     pieces, cuts = [], []
     pos = work = 0
-    for brk in _BREAK.finditer(folded):
-        if not _joins(folded, brk):
+    for start, end in _breaks(folded):
+        if not _joins(folded, start, end):
             continue
-        pieces.append(folded[pos: brk.start()])
-        work += brk.start() - pos
-        pos = brk.end()
+        pieces.append(folded[pos: start])
+        work += start - pos
+        pos = end
         cuts.append((work, pos))
     pieces.append(folded[pos:])
     return WorkText(original, "".join(pieces), tuple(cuts), tuple(w for w, _ in cuts))

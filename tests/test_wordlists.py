@@ -86,3 +86,82 @@ def test_fold_chars_by_class_scan_equals_translate(text):
     from loaders.textnorm import _char_table, fold_chars
     for t in (text, text + _astral_folded()):
         assert fold_chars(t) == t.translate(_char_table())
+
+
+@pytest.mark.parametrize("pattern, head", [
+    ("成都(?:市)?(?=[，、])", "成都"), ("社区", "社区"), (r"a\.b", "a.b"), ("[ab]c", ""),
+    ("(?:ab)", "ab"), ("(?i)ab", ""), ("(?<=x)ab", ""),
+])
+def test_literal_head(pattern, head):
+    from loaders.wordlists import literal_head
+    assert literal_head(pattern) == head
+
+
+def test_opening_chars_reads_a_leading_lookahead():
+    from loaders.wordlists import opening_chars
+    assert opening_chars(re.compile(r"(?=[12])\d+个")).pattern == "[12]"
+    with pytest.raises(ValueError):
+        opening_chars(re.compile(r"\d+个"))     # \d: any Unicode digit, not told simply
+
+
+keyed_words = st.lists(st.text(alphabet="ab社区全", min_size=1, max_size=3), min_size=1,
+                       max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keyed_words, keyed_words, keyed_words, st.text(alphabet="ab社区全，x\n", max_size=40))
+def test_keyed_alternation_finds_what_the_named_groups_find(w1, w2, w3, text):
+    """Keys tried in order, each key's fragments in order, a key barred after some characters:
+    the same spans and keys as the plain alternation of named groups."""
+    from loaders.wordlists import key_of, keyed_alternation
+    groups = [(k, sorted(map(re.escape, set(ws)), key=len, reverse=True))
+              for k, ws in (("one", w1), ("two", w2), ("g_three", w3))]
+    head = r"(?:^|(?<=[\s，]))"
+    plain = re.compile("|".join((head if k == "g_three" else "") + f"(?P<{k}>{'|'.join(f)})"
+                                for k, f in groups), re.M)
+    keyed = keyed_alternation(groups, not_after={"g_three": r"[^\s，]"})
+    assert [(m.span(), key_of(m)) for m in keyed.finditer(text)] == \
+        [(m.span(), m.lastgroup) for m in plain.finditer(text)]
+
+
+def test_keyed_alternation_keeps_regex_fragments():
+    from loaders.wordlists import key_of, keyed_alternation
+    p = keyed_alternation([("city", ["成都(?:市)?(?=[，、])", "全成都"]), ("area", ["全区"])])
+    assert [(m.group(0), key_of(m)) for m in p.finditer("成都市，全区和全成都、成都人")] == \
+        [("成都市", "city"), ("全区", "area"), ("全成都", "city")]
+    for fragment in ("[ab]c", "(?:ab)"):
+        with pytest.raises(ValueError):
+            keyed_alternation([("x", [fragment])])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \t\u3000\n\r，。", max_size=40))
+def test_newline_runs_are_what_the_lookbehind_pattern_finds(text):
+    from loaders.textnorm import _breaks
+    old = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
+    assert list(_breaks(text)) == [m.span() for m in old.finditer(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="【】一、（）(x \n", max_size=40))
+def test_headings_are_the_lines_the_pattern_finds(text):
+    from loaders.attribution.words import headings, rules
+    assert headings(text) == [m.start() for m in re.finditer(rules()["section_heading"], text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab区道社", min_size=2, max_size=4), min_size=1, max_size=8),
+       st.text(alphabet="ab区道社x", max_size=40))
+def test_word_ends_find_every_occurrence_and_match_at_equals_finditer(ws, text):
+    from loaders.wordlists import WordEnds, match_at
+    every = sorted({i for w in ws for i in range(len(text)) if text.startswith(w, i)})
+    assert WordEnds(ws).starts(text) == every
+    pattern = re.compile(f"(?:{alternation(ws)})(?:社区)?")
+    assert [m.span() for m in match_at(pattern, every, text)] == \
+        [m.span() for m in pattern.finditer(text)]
+
+
+def test_word_ends_need_two_characters():
+    from loaders.wordlists import WordEnds
+    with pytest.raises(ValueError):
+        WordEnds(["区", "成华区"])

@@ -9,7 +9,8 @@ from dataclasses import replace
 from ..gazetteer import Gazetteer
 from ..places import Place, place_mentions
 from .words import (CONFIDENCE, HINT_REACH, Placement, Ref, _contains, _name, _names_not_alone,
-                    _not_place_re, _note, _only, _same_unit, _word_before_re, find_refs, rules)
+                    _not_place_re, _note, _only, _same_unit, _word_before_re, find_refs, headings,
+                    rules)
 
 
 class Attribution:
@@ -29,7 +30,7 @@ class Attribution:
         self.subject = self._subject()
         self.state = self.subject
         self.section: Placement | None = None
-        self.headings = [m.start() for m in re.finditer(rules()["section_heading"], text)]
+        self.headings = headings(text)
         self._seen = 0
 
     def _attributive(self, p: Place) -> bool:

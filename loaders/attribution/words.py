@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..places import Place
-from ..wordlists import alternation
+from ..wordlists import alternation, key_of, keyed_alternation
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "attribution.yaml"
 HINT_REACH = 40      # place names each way that may decide an ambiguous community name
@@ -61,22 +61,23 @@ def _not_place_re() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _ref_pattern() -> re.Pattern:
+    """Scope words, anaphors and level nouns, by level (the words of each level longest
+    first; the city list holds regex fragments)."""
     r = rules()
-    alt = lambda ws: "|".join(sorted(ws, key=len, reverse=True))  # noqa: E731  (regex fragments)
-    # The head of a clause; not after a quote: “社区+” is a name, not a reference.
-    head = r"(?:^|(?<=[\s，,。；;：:、！？!?（(]))"
-    words = [w for group in (r["scope"], r["anaphora"], r["generic"]) for ws in group.values()
-             for w in ws]
-    firsts = "".join(sorted({re.sub(r"\\.", "", w)[0] for w in words}))
-    return re.compile(
-        rf"(?=[{re.escape(firsts)}])"         # cheap first-character gate
-        rf"(?:(?P<city>{alt(r['scope']['city'])})"
-        rf"|(?P<district>{alternation(r['scope']['district'])})"
-        rf"|(?P<street>{alternation(r['scope']['street'])})"
-        rf"|(?P<community>{alternation(r['anaphora']['community'])})"
-        rf"|(?P<nearest>{alternation(r['anaphora']['nearest'])})"
-        rf"|{head}(?:(?P<g_street>{alternation(r['generic']['street'])})"
-        rf"|(?P<g_community>{alternation(r['generic']['community'])})))", re.M)
+    longest_first = lambda ws: sorted(ws, key=len, reverse=True)  # noqa: E731
+    words = lambda ws: longest_first(map(re.escape, ws))  # noqa: E731
+    return keyed_alternation(
+        [("city", longest_first(r["scope"]["city"])), ("district", words(r["scope"]["district"])),
+         ("street", words(r["scope"]["street"])),
+         ("community", words(r["anaphora"]["community"])),
+         ("nearest", words(r["anaphora"]["nearest"])),
+         ("g_street", words(r["generic"]["street"])),
+         ("g_community", words(r["generic"]["community"]))],
+        # A level noun only at the head of a clause; not after a quote: “社区+” is a name.
+        not_after={k: _NOT_CLAUSE_HEAD for k in ("g_street", "g_community")})
+
+
+_NOT_CLAUSE_HEAD = r"[^\s，,。；;：:、！？!?（(]"
 
 
 def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
@@ -86,8 +87,24 @@ def find_refs(text: str, mentions: list[Place]) -> list[Ref]:
         k = bisect.bisect_right(spans, (m.start(), 10**12))
         if k and spans[k - 1][1] > m.start():
             continue                       # inside a place name: 成都市成华区, 社区 of 望平社区
-        level = m.lastgroup.removeprefix("g_")
+        level = key_of(m).removeprefix("g_")
         out.append(Ref(m.start(), m.end(), m.group(0), level))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _heading_re() -> re.Pattern:
+    return re.compile(rules()["section_heading"])
+
+
+def headings(text: str) -> list[int]:
+    """The starts of the lines that open with a section heading (【…】, 二、, （三）): the pattern
+    is tried at line starts only, not at every character."""
+    match, out, pos = _heading_re().match, [], 0
+    while pos != -1:
+        if match(text, pos):
+            out.append(pos)
+        pos = text.find("\n", pos) + 1 or -1
     return out
 
 
