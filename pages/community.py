@@ -13,14 +13,14 @@ from ui.claim_rows import claims_table
 from ui.community_profile import community_choices, community_key_label, community_profile
 from ui.initiative_rows import initiatives_table
 from ui.provenance import doc_labels
-from ui.queries import scope_of
+from ui.queries import page_scope
 from ui.slides import ranked_spotlights
 
 CARDS = 60  # sentences shown as cards; the table below lists every claim
 
 ds, filters = widgets.open_page(
     "社区档案", "一个社区的基本情况、全部数字及其原文、特色项目和来源。")
-scope = scope_of(ds, filters)
+scope = page_scope(ds, filters)
 choices = community_choices(scope)
 if not choices:
     widgets.nothing_in_scope("社区")

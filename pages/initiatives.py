@@ -10,11 +10,11 @@ from ui.navigation import COMMUNITY_PAGE
 from ui.community_profile import community_key, community_key_label
 from ui.initiative_rows import initiatives_table, search_initiatives
 from ui.provenance import doc_labels
-from ui.queries import scope_of
+from ui.queries import page_scope
 
 ds, filters = widgets.open_page(
     "特色项目", "各社区打造的特色项目与品牌，交流考察时最常被问到。点选一行查看出处并前往社区档案。")
-scope = scope_of(ds, filters)
+scope = page_scope(ds, filters)
 links.adopt("iq", None)
 query = st.text_input("搜索项目", key="iq", bind="query-params",
                       placeholder="项目名称、社区、街道、项目类型……")

@@ -132,6 +132,11 @@ def test_district_page_reads_no_claims(tmp_path, monkeypatch):
     assert not at.exception and at.success     # one community chosen
     at.switch_page("pages/programme.py").run()
     assert not at.exception and at.dataframe
+    # the community profile (its picker, its claims read on demand) and the initiatives too
+    at.switch_page("pages/community.py").run()
+    assert not at.exception and at.selectbox(key="profile").value
+    at.switch_page("pages/initiatives.py").run()
+    assert not at.exception
 
 
 def _deck(ds, filters, monkeypatch, scope) -> list:
