@@ -275,6 +275,22 @@ async def press(dt: "DevTools", key: str) -> None:
                       windowsVirtualKeyCode=code, nativeVirtualKeyCode=code)
 
 
+async def choose_file(dt: "DevTools", path, timeout: float = 60) -> None:
+    """Put a file into the page's file picker, as a person choosing it in the dialog does
+    (waiting for the picker: it is drawn late on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
+        node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
+                             selector='input[type="file"]')
+        if node["nodeId"]:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("the page shows no file picker")
+        await asyncio.sleep(0.5)
+    await dt.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node["nodeId"])
+
+
 async def type_text(dt: "DevTools", text: str) -> None:
     await dt.call("Input.insertText", text=text)
 

@@ -19,8 +19,8 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from loaders.store import list_batches
-from tests.browser.harness import (CHROMIUM_MISSING, ROOT, click, evaluate, new_tab, press,
-                                   running_chromium, running_dashboard, screenshot, settle,
+from tests.browser.harness import (CHROMIUM_MISSING, ROOT, choose_file, click, evaluate, new_tab,
+                                   press, running_chromium, running_dashboard, screenshot, settle,
                                    shot_dir, sidebar_filter, type_text, url, visible_text)
 from tests.test_upload_page import SHEET
 
@@ -229,10 +229,7 @@ def test_upload_link_then_undo_only_the_named_batch(server, chromium, store, tmp
         async with new_tab(chromium, W, H) as dt:
             await dt.call("Page.navigate", url=f"{server}/upload")
             await settle(dt)
-            doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
-            node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
-                                 selector='input[type="file"]')
-            await dt.call("DOM.setFileInputFiles", files=[str(sheet)], nodeId=node["nodeId"])
+            await choose_file(dt, sheet)
             out["checked"] = await settled_after(dt)
             await screenshot(dt, shot_dir() / "upload-checked.png", width=W, height=H)
             await click(dt, "button", "导入 2 行数据")

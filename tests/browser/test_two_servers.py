@@ -14,10 +14,10 @@ import pytest
 
 from loaders.cli import main as loaders_cli
 from loaders.store import batch_districts, list_batches
-from tests.browser.harness import (CHROMIUM_MISSING, ROOT, click, evaluate, locate, new_tab, press,
-                                   running_chromium, running_dashboard, screenshot, settle,
-                                   shot_dir)
-from tests.browser.test_flows import LINK, choose_option, settled_after
+from tests.browser.harness import (CHROMIUM_MISSING, ROOT, choose_file, click, evaluate, locate,
+                                   new_tab, press, running_chromium, running_dashboard, screenshot,
+                                   settle, shot_dir)
+from tests.browser.test_flows import choose_option, settled_after
 from tests.pg import fresh_database
 from tests.test_sheets import HEADERS, row_with, xlsx_bytes
 
@@ -60,14 +60,7 @@ def browsers(tmp_path_factory):
 
 async def upload(dt, path) -> dict:
     """Choose the file in the upload page's file picker and press the import button."""
-    for _ in range(120):          # the picker is drawn late on a busy machine
-        doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
-        node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
-                             selector='input[type="file"]')
-        if node["nodeId"]:
-            break
-        await asyncio.sleep(0.5)
-    await dt.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node["nodeId"])
+    await choose_file(dt, path)
     await settled_after(dt)
     await screenshot(dt, shot_dir() / f"two-servers-checked-{path.stem}.png", width=W, height=H)
     await click(dt, "button", "导入 2 行数据")
@@ -147,5 +140,4 @@ def test_two_app_processes_share_one_database(servers, browsers, database, tmp_p
     districts = {"a": {"锦江区"}, "b": {"成华区"}}
     for _, row in undone.iterrows():
         who = next(w for w, n in names.items() if n == row["file"])
-        key = row["folder"] if "folder" in row and isinstance(row["folder"], str) else row["batch_id"]
-        assert batch_districts(key, database, undone=True) == districts[who]
+        assert batch_districts(row["folder"], database, undone=True) == districts[who]

@@ -13,8 +13,9 @@ import urllib.request
 import pytest
 
 from loaders.store import list_batches
-from tests.browser.harness import (CHROMIUM_MISSING, ROOT, click, new_tab, running_chromium,
-                                   running_dashboard, screenshot, settle, shoot, shot_dir)
+from tests.browser.harness import (CHROMIUM_MISSING, ROOT, choose_file, click, new_tab,
+                                   running_chromium, running_dashboard, screenshot, settle, shoot,
+                                   shot_dir)
 from tests.messy_sheets import CASES, build
 from tests.test_messy_sheets import _far
 
@@ -22,10 +23,7 @@ pytestmark = CHROMIUM_MISSING
 
 
 async def _choose(dt, path) -> dict:
-    doc = await dt.call("DOM.getDocument", depth=-1, pierce=True)
-    node = await dt.call("DOM.querySelector", nodeId=doc["root"]["nodeId"],
-                         selector='input[type="file"]')
-    await dt.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node["nodeId"])
+    await choose_file(dt, path)
     await asyncio.sleep(1.0)
     return await settle(dt)
 
