@@ -88,6 +88,26 @@ def _write(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
+KEEP = 3   # store versions kept: the newest, and those just before (a later sum goes on from them)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the files of all but the KEEP store versions last written (a version's files
+    share the stem before the first dot: its .parquet, .npz and kept tables)."""
+    newest: dict[str, float] = {}
+    for f in folder.iterdir():
+        if f.name.startswith("."):
+            continue
+        key = f.name.split(".", 1)[0]
+        try:
+            newest[key] = max(newest.get(key, 0.0), f.stat().st_mtime)
+        except OSError:
+            continue
+    for key in sorted(newest, key=newest.get)[:-KEEP]:
+        for f in folder.glob(f"{key}.*"):
+            f.unlink(missing_ok=True)
+
+
 def _write_cache(path: Path | None, rows: pd.DataFrame, meta: dict) -> None:
     """Atomically; older sums go, but the one just before (the next sum may start from it)."""
     import pyarrow.parquet as pq
@@ -99,10 +119,7 @@ def _write_cache(path: Path | None, rows: pd.DataFrame, meta: dict) -> None:
                                      preserve_index=False)
         arrow = arrow.replace_schema_metadata({"sum": json.dumps({**meta, "version": VERSION})})
         _write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
-        kept = sorted(path.parent.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
-        for old in kept[:-2]:
-            old.unlink(missing_ok=True)
-            old.with_suffix(".npz").unlink(missing_ok=True)
+        _prune(path.parent)
     except OSError:
         pass
 
@@ -183,3 +200,45 @@ def read_view(path: Path | None) -> tuple[View | None, set]:
             return view, set(meta["together"])
     except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError):
         return None, set()
+
+
+# ---- the small tables of a store version (ui.dataset.load_dataset) -----------------------------
+
+def _tables_path(path: Path, name: str) -> Path:
+    return path.with_name(f"{path.stem}.{name}.arrow")
+
+
+def read_tables(path: Path | None, names) -> dict[str, pa.Table] | None:
+    """The tables `names` kept for the store version of `path` (Arrow IPC files, memory-mapped),
+    or None if any is missing or unreadable."""
+    import pyarrow.ipc as ipc
+    if path is None:
+        return None
+    try:
+        out = {}
+        for name in names:
+            with pa.memory_map(str(_tables_path(path, name))) as source:
+                out[name] = ipc.open_file(source).read_all()
+        return out
+    except (OSError, pa.ArrowInvalid):
+        return None
+
+
+def write_tables(path: Path | None, tables: dict[str, pa.Table]) -> None:
+    """Keep `tables` for the store version of `path`, each written whole and renamed."""
+    import pyarrow.ipc as ipc
+    if path is None:
+        return
+
+    def writer(arrow):
+        def write(tmp: Path) -> None:
+            with ipc.new_file(str(tmp), arrow.schema) as out:
+                out.write_table(arrow)
+        return write
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for name, arrow in tables.items():
+            _write(_tables_path(path, name), writer(arrow))
+        _prune(path.parent)
+    except OSError:
+        pass

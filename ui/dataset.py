@@ -19,7 +19,8 @@ from loaders.schema import TABLES, SchemaError, conform, empty_frame
 from loaders.store import list_batches, read_table, store_root, superseded
 
 from .aggregate import distinct_facts, fact_keys
-from .cube_store import load_cubes
+from .cube_cache import read_tables, write_tables
+from .cube_store import _cache_path, _versions, load_cubes
 from .cubes import Cubes, cubes_of_claims
 
 # Low-cardinality columns become categoricals: filtering and grouping a million claims on integer
@@ -215,6 +216,26 @@ def _read(root, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFr
     return arrow.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
+SMALL = ("communities", "initiatives", "documents")
+
+
+def _small_tables(root, ids, replaced) -> dict[str, pd.DataFrame]:
+    """The small tables of the batches `ids`, kept per store version beside the summed rollups
+    (ui/cube_cache.py): a fresh process of a store not changed since reads them from local
+    files instead of the store (a database's 250k document rows at 10M claims: most of its
+    cold start)."""
+    versions = _versions(root, ids)
+    path = _cache_path(root, versions, replaced) if versions is not None else None
+    arrow = read_tables(path, SMALL)
+    if arrow is None:
+        arrow = {t: read_table(t, [c.name for c in TABLES[t]], batch_ids=ids, root=root)
+                 for t in SMALL}
+        if _versions(root, ids) == versions:   # no batch went while they were read
+            write_tables(path, arrow)
+    return {t: empty_frame(t) if not a.num_rows else
+            a.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get) for t, a in arrow.items()}
+
+
 def _check_codes(numbers: pd.DataFrame) -> None:
     """The schema's vocabularies and non-null rules for the coded columns, checked on the
     categories (a few dozen values) instead of a million rows."""
@@ -264,7 +285,7 @@ def load_dataset(root=None) -> Dataset:
             raise SchemaError(f"claims: null values in {nulls}")
         return text
 
-    small = {t: conform(t, _read(root, ids, t)) for t in ("communities", "initiatives", "documents")}
+    small = {t: conform(t, frame) for t, frame in _small_tables(root, ids, replaced).items()}
     return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
                      _load_numbers=load_numbers, _load_text=load_text,
                      _load_cubes=lambda: load_cubes(root, batches, replaced), root=root)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from loaders.migrations import VERSION_TABLE
 from loaders.store.pg_schema import metadata
-
-VERSION_TABLE = "dashboard_alembic_version"
 
 
 def run(connection) -> None:

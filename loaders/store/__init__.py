@@ -90,6 +90,16 @@ def _backend(root):
     return None, target
 
 
+def _reader(root):
+    """Like _backend, for reads: the server store's reads (pg_read) need neither SQLAlchemy nor
+    Alembic, which a fresh app process would otherwise import before its first figure."""
+    target = store_root(root)
+    if isinstance(target, str):
+        from . import pg_read
+        return pg_read, target
+    return None, target
+
+
 def commit_batch(batch_id: str, tables: dict[str, pd.DataFrame], manifest: dict,
                  root: str | os.PathLike | None = None, unique_sha256: str | None = None):
     """Store a batch whole or not at all; raise BatchExistsError if that batch id is stored.
@@ -124,20 +134,20 @@ def restore_batch(folder_name: str, root: str | os.PathLike | None = None):
 def list_batches(root: str | os.PathLike | None = None, undone: bool = False) -> pd.DataFrame:
     """The manifests of the live batches (or, with `undone`, of the undone ones, each with the
     `folder` that names it for restore_batch), oldest first."""
-    pg, target = _backend(root)
+    pg, target = _reader(root)
     return (pg or parquet).list_batches(target, undone=undone)
 
 
 def batch_manifests(root: str | os.PathLike | None = None, undone: bool = False) -> list[dict]:
     """The live (or undone) batches' manifests as stored, one dict each (undone ones with their
     `folder`)."""
-    pg, target = _backend(root)
+    pg, target = _reader(root)
     return (pg or parquet).batch_manifests(target, undone)
 
 
 def store_signature(root: str | os.PathLike | None = None) -> tuple:
     """Changes whenever a batch is committed, undone or restored: the cache key for readers."""
-    pg, target = _backend(root)
+    pg, target = _reader(root)
     return (pg or parquet).store_signature(target)
 
 
@@ -145,11 +155,8 @@ def batch_versions(root: str | os.PathLike | None = None) -> tuple[str, dict[str
     """(who the store is, {live batch id: its version}): a batch's version changes only when
     that id is committed anew, so what is computed from some batches (ui/cube_store.py) is
     known to be current by comparing versions, whatever else was committed or undone."""
-    pg, target = _backend(root)
-    if pg:
-        from . import pg_read
-        return pg_read.batch_versions(target)
-    return parquet.batch_versions(target)
+    pg, target = _reader(root)
+    return (pg or parquet).batch_versions(target)
 
 
 def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE_AFTER) -> list[str]:
@@ -162,7 +169,7 @@ def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE
 def load_tables(root: str | os.PathLike | None = None) -> Tables:
     """Every live batch's tables, concatenated and checked against the schema, without the
     claims later batches replace (superseded)."""
-    pg, target = _backend(root)
+    pg, target = _reader(root)
     return (pg or parquet_read).load_tables(target)
 
 
@@ -176,7 +183,7 @@ def read_table(table: str, columns=None, batch_ids=None, filters=None,
     oldest first), in that order, keeping the rows that meet every filter: (column, "==", value)
     or (column, "in", values), a None matching nulls. Claims replaced by later batches are kept
     here (see superseded). The `dictionary` columns arrive dictionary-encoded."""
-    pg, target = _backend(root)
+    pg, target = _reader(root)
     return (pg or parquet_read).read_table(table, columns, batch_ids, filters, target, dictionary)
 
 

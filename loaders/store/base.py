@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..errors import LoaderError
 
+LIVE, UNDONE = "live", "undone"   # a batch's status in the server store's batches table
 BATCH_TABLES = ("claims", "communities", "initiatives", "documents")
 # made from a batch's tables at commit (loaders/rollups.py), written and read like them
 DERIVED_TABLES = ("rollups",)

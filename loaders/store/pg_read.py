@@ -5,7 +5,9 @@ the queries of one call share one REPEATABLE READ snapshot, so the tables and th
 always agree."""
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
 import threading
 
@@ -13,11 +15,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from psycopg import sql
-from sqlalchemy.engine import make_url
 
+from ..migrations import HEAD, VERSION_TABLE
 from ..schema import TABLES, arrow_schema, conform
-from .base import BATCH_TABLES, Tables, batches_frame, check_filters, sorted_json, superseded
-from .pg_schema import LIVE, UNDONE
+from .base import (BATCH_TABLES, LIVE, UNDONE, StoreUnavailableError, Tables, batches_frame,
+                   check_filters, sorted_json, superseded)
+from .pg_url import libpq, normalise, shown
 
 ORDER = 'ORDER BY time COLLATE "C" NULLS LAST, batch_id COLLATE "C"'
 
@@ -27,20 +30,42 @@ _guard = threading.Lock()
 KEEP = 4
 
 
+_current: set[str] = set()   # databases this process found at the newest schema
+
+
 def _connect(url: str):
+    """An ADBC connection to the database, its schema checked (once per process) with one query
+    of Alembic's version table: a database at the newest migration (loaders.migrations.HEAD) is
+    read without importing SQLAlchemy or Alembic; any other (new, older, or not reachable that
+    way) goes through loaders.store.postgres.engine, which migrates it under the lock."""
     from adbc_driver_postgresql import dbapi
 
-    from . import postgres
-
-    postgres.engine(url)   # migrates on first use; says so clearly when the server is away
+    key = normalise(url)
     with _guard:
-        if _idle.get(url):
-            return _idle[url].pop()
-    u = make_url(postgres.normalise(url)).set(drivername="postgresql")
+        if _idle.get(key):
+            return _idle[key].pop()
     try:
-        return dbapi.connect(u.render_as_string(hide_password=False))
+        conn = dbapi.connect(libpq(key))
     except dbapi.Error as err:
-        raise postgres.StoreUnavailableError(postgres.shown(url), err) from None
+        raise StoreUnavailableError(shown(url), err) from None
+    if key not in _current:
+        if _schema_version(conn) != HEAD:
+            from . import postgres
+            postgres.engine(url)   # migrates; says so clearly when the server refuses us
+        _current.add(key)
+    return conn
+
+
+def _schema_version(conn) -> str | None:
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT version_num FROM {VERSION_TABLE}")
+            rows = cur.fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+    except Exception:   # noqa: BLE001 - no version table yet, or not readable: migrate
+        return None
+    finally:
+        conn.rollback()
 
 
 @contextlib.contextmanager
@@ -58,18 +83,27 @@ def snapshot(url: str):
         ok = True
     finally:
         with _guard:
-            keep = ok and len(_idle.setdefault(url, [])) < KEEP
+            key = normalise(url)
+            keep = ok and len(_idle.setdefault(key, [])) < KEEP
             if keep:
-                _idle[url].append(conn)
+                _idle[key].append(conn)
         if not keep:
             with contextlib.suppress(Exception):
                 conn.close()
 
 
+@atexit.register
+def _close_idle() -> None:
+    """At exit, while the driver is still loaded (closing at interpreter teardown fails)."""
+    for url in list(_idle):
+        forget(url)
+
+
 def forget(url: str) -> None:
     """Close this process's idle connections to the database."""
     with _guard:
-        conns = _idle.pop(url, [])
+        conns = _idle.pop(normalise(url), [])
+        _current.discard(normalise(url))
     for conn in conns:
         with contextlib.suppress(Exception):
             conn.close()
@@ -102,18 +136,39 @@ def list_batches(url: str, undone: bool = False) -> pd.DataFrame:
     return batches_frame(batch_manifests(url, undone))
 
 
+def store_signature(url: str) -> tuple:
+    """(batches ever committed, sum of their change numbers): every commit, undo and restore
+    raises the sum, so a signature never comes back."""
+    with snapshot(url) as cur:
+        row = _query(cur, "SELECT count(*) AS n, coalesce(sum(changed), 0)::bigint AS s "
+                          "FROM batches").to_pylist()[0]
+    return row["n"], row["s"]
+
+
 def batch_versions(url: str) -> tuple[str, dict[str, int]]:
     """The database's identity (server, database and its oid: a database dropped and made again
     under the same name is another) and each live batch's version: its row's `seq`, new at
     every commit, kept by undo and restore."""
-    from .postgres import shown
-
     with snapshot(url) as cur:
         oid = _query(cur, "SELECT oid::bigint AS oid FROM pg_database "
                           "WHERE datname = current_database()").column("oid")[0].as_py()
         rows = _query(cur, f"SELECT batch_id, seq FROM batches WHERE status = '{LIVE}'")
-    return f"{shown(url)}#{oid}", dict(zip(rows.column("batch_id").to_pylist(),
-                                           rows.column("seq").to_pylist()))
+    return f"{_server_identity(url)}#{oid}", dict(zip(rows.column("batch_id").to_pylist(),
+                                                      rows.column("seq").to_pylist()))
+
+
+@functools.lru_cache(maxsize=64)
+def _server_identity(url: str) -> str:
+    """The server's own id (pg_control_system's system identifier, made at initdb and kept by a
+    restart on another port or a connection through another address), so that the sums kept
+    for a database (ui/cube_cache.py) are found however the app reaches it; the address shown
+    for a server that does not say (a compatible database without pg_control_system)."""
+    try:
+        with snapshot(url) as cur:
+            ident = _query(cur, "SELECT system_identifier::text AS id FROM pg_control_system()")
+        return f"postgresql-system:{ident.column('id')[0].as_py()}"
+    except Exception:   # noqa: BLE001 - any refusal: fall back to the address
+        return shown(url)
 
 
 def _where(filters) -> sql.Composable:

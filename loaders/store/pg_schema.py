@@ -10,8 +10,7 @@ from sqlalchemy import (BigInteger, Column, Double, ForeignKey, Index, Integer, 
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..schema import TABLES
-
-LIVE, UNDONE = "live", "undone"
+from .base import LIVE, UNDONE  # noqa: F401 (the batches table's statuses)
 # every commit, undo and restore takes the next number: the store's signature only grows
 CHANGES = "batch_changes"
 

@@ -24,34 +24,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 from sqlalchemy import create_engine, func, insert, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..schema import TABLES, arrow_schema, conform, empty_frame
 from .base import (BATCH_TABLES, BatchExistsError, ContentExistsError, StoreFullError,
                    StoreUnavailableError)
 from .pg_schema import LIVE, UNDONE, batches, changes
-from .pg_read import batch_manifests, list_batches, load_tables, read_table  # noqa: F401 (API)
+from .pg_read import (batch_manifests, list_batches, load_tables, read_table,  # noqa: F401 (API)
+                      store_signature)
+from .pg_url import normalise, shown
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # advisory lock keys (two-int form): (app, what); a content lock uses (CONTENT, crc32(sha256))
 APP, MIGRATE, IMPORT, CONTENT = 0x5348, 1, 2, 3
 _engines: dict[str, object] = {}
 _guard = threading.Lock()
-
-
-def normalise(url: str) -> str:
-    """postgres://, postgresql:// → postgresql+psycopg:// (the driver this app ships)."""
-    u = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://")
-                 else url)
-    if u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+psycopg")
-    return u.render_as_string(hide_password=False)
-
-
-def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def engine(url: str):
@@ -250,14 +237,6 @@ def store_lock(url: str):
 
 
 # ---- small reads (the tables themselves: pg_read) ---------------------------------------
-
-def store_signature(url: str) -> tuple:
-    """(batches ever committed, sum of their change numbers): every commit, undo and restore
-    raises the sum, so a signature never comes back."""
-    with _transaction(url) as conn:
-        return tuple(conn.execute(text(
-            "SELECT count(*), coalesce(sum(changed), 0) FROM batches")).one())
-
 
 def find_sha256(sha256: str, url: str) -> dict | None:
     with _transaction(url, snapshot=True) as conn:
