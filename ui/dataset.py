@@ -54,6 +54,8 @@ class Dataset:
     _places: pd.DataFrame | None = None
     _claims: pd.DataFrame | None = None
     _load_text: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _load_where: Callable[[list], pd.DataFrame] | None = field(default=None, repr=False)
+    _where: dict = field(default_factory=dict, repr=False)   # the last WHERE_KEPT reads
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     root: object = None   # the store read (ui/evidence queries it); None: tables given in memory
 
@@ -64,6 +66,27 @@ class Dataset:
             if self._numbers is None:
                 self._numbers = self._load_numbers()
             return self._numbers
+
+    @property
+    def claims_in_memory(self) -> bool:
+        """Whether the claims' coded columns are read (or were given)."""
+        return self._numbers is not None or self._load_where is None
+
+    def numbers_where(self, filters: list[tuple[str, str, list]]) -> pd.DataFrame:
+        """`numbers`, or (claims not in memory, a filter given) only the rows that meet the
+        `filters` (loaders.store.read_table's form), read with the filters pushed down to the
+        store: a programme or indicator filter the rollups cannot answer reads the claims it
+        keeps, not all of them. Its index is its own (0…n-1), not `numbers`'; its categories
+        those it holds. The last WHERE_KEPT reads are kept (a page's reruns)."""
+        with self._lock:
+            if self._numbers is not None or self._load_where is None or not filters:
+                return self.numbers
+            key = repr(sorted((c, o, tuple(v)) for c, o, v in filters))
+            if key not in self._where:
+                self._where[key] = self._load_where(filters)
+                while len(self._where) > WHERE_KEPT:
+                    self._where.pop(next(iter(self._where)))
+            return self._where[key]
 
     @property
     def facts(self) -> pd.DataFrame:
@@ -203,13 +226,14 @@ def prepare(claims, communities, initiatives, documents, batches) -> Dataset:
 
 # ---- reading the store ------------------------------------------------------------------------
 
-def _read(root, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFrame:
+def _read(root, batch_ids, table: str, columns=None, dictionary=(), filters=None) -> pd.DataFrame:
     """One table's `columns` from the given batches, in that order, as one DataFrame; the coded
     `dictionary` columns arrive as categoricals without a pass over the strings. A batch undone
     after the read began is still read (loaders.store.read_table), so the lazily read text
     columns line up with the numbers read before."""
     names = [c.name for c in TABLES[table]] if columns is None else list(columns)
-    arrow = read_table(table, names, batch_ids=batch_ids, root=root, dictionary=dictionary)
+    arrow = read_table(table, names, batch_ids=batch_ids, root=root, dictionary=dictionary,
+                       filters=filters)
     if not arrow.num_rows:
         return empty_frame(table)[names]
     # nullable integers stay integers (offsets), as loaders.schema declares them
@@ -217,6 +241,7 @@ def _read(root, batch_ids, table: str, columns=None, dictionary=()) -> pd.DataFr
 
 
 SMALL = ("communities", "initiatives", "documents")
+WHERE_KEPT = 2
 
 
 def _small_tables(root, ids, replaced) -> dict[str, pd.DataFrame]:
@@ -274,6 +299,16 @@ def load_dataset(root=None) -> Dataset:
         _check_codes(raw)
         return _prepare_numbers(raw)
 
+    def load_where(filters: list) -> pd.DataFrame:
+        chosen = [b for b in ids if not any(c == "batch_id" and b not in v for c, _, v in filters)]
+        pushed = [f for f in filters if f[0] != "batch_id"]
+        cols = [*READ_NUMBER_COLUMNS, "claim_id"] if replaced else list(READ_NUMBER_COLUMNS)
+        raw = _read(root, chosen, "claims", cols, dictionary=CATEGORICAL, filters=pushed)
+        if replaced:
+            raw = raw[~raw["claim_id"].isin(replaced).to_numpy()].drop(columns="claim_id")
+        _check_codes(raw)
+        return _prepare_numbers(raw.reset_index(drop=True))
+
     def load_text() -> pd.DataFrame:
         # the same batch list as the coded columns, so the rows line up one to one
         text = _read(root, ids, "claims", TEXT_COLUMNS)
@@ -287,5 +322,5 @@ def load_dataset(root=None) -> Dataset:
 
     small = {t: conform(t, frame) for t, frame in _small_tables(root, ids, replaced).items()}
     return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
-                     _load_numbers=load_numbers, _load_text=load_text,
+                     _load_numbers=load_numbers, _load_text=load_text, _load_where=load_where,
                      _load_cubes=lambda: load_cubes(root, batches, replaced), root=root)

@@ -194,8 +194,13 @@ def _tables_scope(ds: Dataset, filters: Filters, claims=None, facts=None, units=
 
 
 def scope_of(ds: Dataset, filters: Filters) -> Scope:
-    claims = apply_filters(ds.numbers, filters)
-    if any(getattr(filters, n) for n in FACT_SPLITTING):
+    # the filters pushed down to the store when the claims are not in memory (Dataset.numbers_where),
+    # and applied here again: the same rows either way, so the same facts (every filter but
+    # programme, kind and batch is a column of the fact key: a fact's mentions all pass or fail)
+    pushed = [(FILTER_COLUMNS[n], "in", list(v)) for n, v in filters.active().items()]
+    apart = not ds.claims_in_memory and bool(pushed)
+    claims = apply_filters(ds.numbers_where(pushed), filters)
+    if apart or any(getattr(filters, n) for n in FACT_SPLITTING):
         facts = distinct_facts(claims)
     else:  # the store-wide first mentions are still first mentions: no need to dedupe again
         facts = apply_filters(ds.facts, filters)
