@@ -20,6 +20,21 @@ from ui.queries import Filters
 SEEDS = (1, 2, 3)
 
 
+def commit_tables(t: dict, root, replaces=()) -> list[str]:
+    """Each batch of `_random_tables` committed to the store at `root`, in order; the last one
+    replacing the claims `replaces`. Returns the batch ids."""
+    ids = list(t["batches"]["batch_id"])
+    for i, b in enumerate(ids):
+        part = {n: t[n][t[n]["batch_id"] == b] for n in ("claims", "communities", "initiatives",
+                                                            "documents")}
+        manifest = {"kind": "test", "file": f"{b}.xlsx", "uploader": "测试",
+                    "time": f"2025-01-0{i + 1}T09:00:00+08:00"}
+        if b == ids[-1] and replaces:
+            manifest["replaces"] = list(replaces)
+        commit_batch(b, part, manifest, root=root)
+    return ids
+
+
 def _random_tables(seed: int) -> dict[str, pd.DataFrame]:
     """A synthetic store of a few thousand claims in 2–4 batches, its documents crowded onto a
     dozen places (so stocks of one place come from several documents and tie), some claims
@@ -104,15 +119,7 @@ def test_store_rollups_made_at_commit_and_on_read(tmp_path, seed):
     store) rolled up on read, repeated documents and replaced claims rolled up together."""
     t = _random_tables(seed)
     replaced = list(t["claims"]["claim_id"].iloc[[3, 40, 41]])
-    ids = list(t["batches"]["batch_id"])
-    for i, b in enumerate(ids):
-        part = {n: t[n][t[n]["batch_id"] == b] for n in ("claims", "communities", "initiatives",
-                                                            "documents")}
-        manifest = {"kind": "test", "file": f"{b}.xlsx", "uploader": "测试",
-                    "time": f"2025-01-0{i + 1}T09:00:00+08:00"}
-        if b == ids[-1]:
-            manifest["replaces"] = replaced
-        commit_batch(b, part, manifest, root=tmp_path)
+    ids = commit_tables(t, tmp_path, replaces=replaced)
     (tmp_path / "batches" / ids[1] / "rollups.parquet").unlink()   # as an older store has it
     ds = load_dataset(tmp_path)
     reference = load_dataset(tmp_path)

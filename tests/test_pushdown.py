@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loaders.store import commit_batch
-from tests.test_cubes import _random_tables
+from tests.test_cubes import _random_tables, commit_tables
 from tests.test_store_backends import BACKENDS
 from tests.test_unit_figures import _frame
 from ui.dataset import Dataset, load_dataset, prepare
@@ -22,19 +21,6 @@ def root(request, tmp_path):
     if request.param == "parquet":
         return tmp_path / "store"
     return request.getfixturevalue("pg_database")
-
-
-def _store(t, root, replace: list[str]):
-    """Each batch committed; the last one replaces the claims `replace`."""
-    ids = list(t["batches"]["batch_id"])
-    for i, b in enumerate(ids):
-        part = {n: t[n][t[n]["batch_id"] == b] for n in ("claims", "communities", "initiatives",
-                                                            "documents")}
-        manifest = {"kind": "test", "file": f"{b}.xlsx", "uploader": "测试",
-                    "time": f"2025-01-0{i + 1}T09:00:00+08:00"}
-        if b == ids[-1]:
-            manifest["replaces"] = replace
-        commit_batch(b, part, manifest, root=root)
 
 
 def _filters(claims: pd.DataFrame, rng, n: int) -> list[Filters]:
@@ -77,7 +63,7 @@ def test_filters_pushed_down_give_the_figures_of_every_claim(root, seed, monkeyp
     rng = np.random.default_rng(seed)
     first = t["claims"][t["claims"]["batch_id"] == "b1"]
     replace = list(first["claim_id"].sample(5, random_state=seed))
-    _store(t, root, replace)
+    commit_tables(t, root, replace)
     kept = t["claims"][~t["claims"]["claim_id"].isin(replace)]
     reference = prepare(kept, t["communities"], t["initiatives"], t["documents"], t["batches"])
     ds = load_dataset(root)

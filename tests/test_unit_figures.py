@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from loaders.rollups import CURRENT
-from loaders.store import commit_batch
-from tests.test_cubes import _random_tables
+from tests.test_cubes import _random_tables, commit_tables
 from tests.test_pages import open_app
 from ui.community_profile import community_choices
 from ui.cubes import ANSWERED_PLACES
@@ -91,12 +90,7 @@ def test_filters_that_split_facts_fall_back_to_the_claims():
 
 
 def _commit_all(t, root, old_rollup: str | None = None):
-    ids = list(t["batches"]["batch_id"])
-    for i, b in enumerate(ids):
-        part = {n: t[n][t[n]["batch_id"] == b] for n in ("claims", "communities", "initiatives",
-                                                            "documents")}
-        commit_batch(b, part, {"kind": "test", "file": f"{b}.xlsx", "uploader": "测试",
-                               "time": f"2025-01-0{i + 1}T09:00:00+08:00"}, root=root)
+    ids = commit_tables(t, root)
     if old_rollup:   # a rollup written before the units cube existed
         path = root / "batches" / old_rollup / "rollups.parquet"
         rows = pd.read_parquet(path)
