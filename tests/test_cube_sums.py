@@ -99,3 +99,46 @@ def test_a_batch_sharing_a_document_is_summed_again_whole(tmp_path, monkeypatch)
     for kept in cache_folder(tmp_path).iterdir():   # damaged kept sums: made again
         kept.write_bytes(b"not a sum")
     _same(reference, overview_from_rollups(load_dataset(tmp_path), Filters()))
+
+
+def test_an_upgrade_rolls_up_many_old_batches_a_few_at_a_time(tmp_path, monkeypatch):
+    """Batches stored without the current rollup (an older store), more than CHUNK of them:
+    each made from its claims, put aside in a temporary file and read back with its chunk (at
+    most CHUNK held at once); the sum equals the one of the same batches with current rollups,
+    and the temporary files are gone after."""
+    from loaders.rollups import CURRENT
+
+    extra = tuple(f"b{i}" for i in range(5, 5 + cube_store.CHUNK + 3))
+    ids = _store(tmp_path / "current", 4, extra=extra)
+    _store(tmp_path / "old", 4, extra=extra)
+    for b in ids:   # rollups as written before the cube CURRENT existed
+        path = tmp_path / "old" / "batches" / b / "rollups.parquet"
+        rows = pd.read_parquet(path)
+        rows[rows["cube"] != CURRENT].to_parquet(path, index=False)
+    held, most, spilled = set(), [0], []
+    real_rows, real_write = cube_store._Made.rows, cube_store.write_rows
+
+    def rows(self, b):
+        held.add(b)
+        return real_rows(self, b)
+
+    def write(path, frame):
+        spilled.append(path)
+        real_write(path, frame)
+
+    real_collapse = cube_store.collapse
+
+    def collapse(frame, order):   # each chunk: only its own made batches read back
+        most[0] = max(most[0], len(held))
+        held.clear()
+        return real_collapse(frame, order)
+
+    monkeypatch.setattr(cube_store._Made, "rows", rows)
+    monkeypatch.setattr(cube_store, "write_rows", write)
+    monkeypatch.setattr(cube_store, "collapse", collapse)
+    old, _ = _sum(tmp_path / "old", ids, set(), None, None)
+    monkeypatch.undo()
+    current, _ = _sum(tmp_path / "current", ids, set(), None, None)
+    pd.testing.assert_frame_equal(_rows(old), _rows(current))
+    assert len(spilled) == len(ids) and 0 < most[0] <= cube_store.CHUNK
+    assert not any(p.exists() for p in spilled) and not spilled[0].parent.exists()

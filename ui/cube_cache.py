@@ -64,6 +64,19 @@ def _read_cache(path: Path | None) -> tuple[pd.DataFrame | None, set]:
         return None, set()
 
 
+def write_rows(path: Path, rows: pd.DataFrame) -> None:
+    """Rollup rows in the rollups table's form (as the store keeps them)."""
+    import pyarrow.parquet as pq
+    pq.write_table(pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
+                                        preserve_index=False), path)
+
+
+def read_rows(path: Path) -> pd.DataFrame:
+    """Rollup rows written by write_rows, as the store's are read (keys dictionary-encoded)."""
+    import pyarrow.parquet as pq
+    return table(pq.read_table(path, read_dictionary=list(KEYS)))
+
+
 def kept_sums(path: Path | None):
     """(file, its metadata: ids, replaced, together) of every sum kept beside `path` of this
     rollup VERSION (loaders.rollups)."""

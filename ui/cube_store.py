@@ -19,7 +19,7 @@ import pandas as pd
 from loaders.rollups import CURRENT, FLAGS, GRAINS, SOURCE_COLUMNS, cited_documents, rollup_rows
 
 from .cube_cache import (_cache_path, _read_cache, _write_cache, cache_folder, kept_sums,
-                         read_view, table, write_view)
+                         read_rows, read_view, table, write_rows, write_view)
 from .cubes import (KEYS, SOURCE_KEYS, STOCK_PLACE, Cubes, View, _concat, _grouped, _num, collapse,
                     distinct_sources, fact_sources, pushed_filters, shared_batches)
 from .groups import Keys
@@ -143,34 +143,70 @@ def _sum(root, ids: list[str], replaced: set[str], path, versions) -> tuple[pd.D
     # a rollup made before the cube CURRENT was added is made again from the batch's claims
     have = set(found.loc[(found["cube"] == CURRENT).to_numpy(), "batch_id"])
     named = found[(found["cube"] == "docs").to_numpy() & found["batch_id"].isin(have).to_numpy()]
-    made = {b: rollup_rows(*_claims(root, [b], set())) for b in ids if b not in have}
-    # a document in two batches: its facts and its source may be in both
-    docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
-    together = shared_batches(pd.concat([docs, named, *(r[(r["cube"] == "docs").to_numpy()]
-                                                        for r in made.values())]))
-    if replaced:
-        hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
-                         filters=[("claim_id", "in", sorted(replaced))])
-        together |= set(hit.column("batch_id").to_pylist())
-    combined, done = None, set()
-    if kept is not None and not together:
-        combined, done = kept, same
-        if gone:
-            combined = _without(root, kept, gone, [b for b in ids if b in same])
-    rest = [b for b in ids if b not in together and b not in done]
-    for i in range(0, len(rest), CHUNK):
-        chunk = rest[i:i + CHUNK]
-        stored = [b for b in chunk if b in have]
-        parts = [combined, *([table(read_table("rollups", batch_ids=stored, root=root,
-                                               dictionary=KEYS))] if stored else []),
-                 *(made[b] for b in chunk if b in made)]
-        combined = collapse(_concat(parts), ids)
+    with _Made(root, [b for b in ids if b not in have]) as made:
+        # a document in two batches: its facts and its source may be in both
+        docs = read_table("documents", ["doc", "batch_id"], batch_ids=ids, root=root).to_pandas()
+        together = shared_batches(pd.concat([docs, named, *made.docs.values()]))
+        if replaced:
+            hit = read_table("claims", ["batch_id"], batch_ids=ids, root=root,
+                             filters=[("claim_id", "in", sorted(replaced))])
+            together |= set(hit.column("batch_id").to_pylist())
+        combined, done = None, set()
+        if kept is not None and not together:
+            combined, done = kept, same
+            if gone:
+                combined = _without(root, kept, gone, [b for b in ids if b in same])
+        rest = [b for b in ids if b not in together and b not in done]
+        for i in range(0, len(rest), CHUNK):
+            chunk = rest[i:i + CHUNK]
+            stored = [b for b in chunk if b in have]
+            parts = [combined, *([table(read_table("rollups", batch_ids=stored, root=root,
+                                                   dictionary=KEYS))] if stored else []),
+                     *(made.rows(b) for b in chunk if b in made.docs)]
+            combined = collapse(_concat(parts), ids)
     if together:
         joint = rollup_rows(*_claims(root, [b for b in ids if b in together], replaced))
         combined = collapse(_concat([combined, joint]), ids)
     if combined is None:
         combined = collapse(rollup_rows(pd.DataFrame()), ids)
     return _canonical(combined), together
+
+
+class _Made:
+    """The rollups made from the claims of batches stored without a current one (an older
+    store's, once after an upgrade), one batch at a time: with more than CHUNK of them each is
+    put in a temporary file as made, and read back when its chunk is summed, so memory holds a
+    few batches' rollups, not the store's. `docs`: each batch's docs cube rows."""
+
+    def __init__(self, root, batch_ids: list[str]):
+        self.root, self.batch_ids = root, batch_ids
+        self.docs: dict[str, pd.DataFrame] = {}
+        self._kept: dict[str, pd.DataFrame] = {}
+        self._dir = None
+
+    def __enter__(self) -> "_Made":
+        import tempfile
+        if len(self.batch_ids) > CHUNK:
+            self._dir = tempfile.TemporaryDirectory(prefix="dashboard-rollups-")
+        for i, b in enumerate(self.batch_ids):
+            rows = rollup_rows(*_claims(self.root, [b], set()))
+            self.docs[b] = rows[(rows["cube"] == "docs").to_numpy()]
+            if self._dir is None:
+                self._kept[b] = rows
+            else:
+                write_rows(self._file(b), rows)
+        return self
+
+    def _file(self, b: str):
+        from pathlib import Path
+        return Path(self._dir.name) / f"{list(self.docs).index(b)}.parquet"
+
+    def rows(self, b: str) -> pd.DataFrame:
+        return self._kept[b] if self._dir is None else read_rows(self._file(b))
+
+    def __exit__(self, *exc) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
 
 
 def _without(root, kept: pd.DataFrame, gone: list[str], rest: list[str]) -> pd.DataFrame:
