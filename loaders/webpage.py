@@ -3,8 +3,10 @@
 The main text (not the navigation, adverts or comments) and the title, site, date and address
 are taken by trafilatura, a maintained extractor of article text; WeChat public-account pages
 (mp.weixin.qq.com) keep the article in `#js_content`, which it finds as well. Fetching has a
-timeout ($DASHBOARD_FETCH_TIMEOUT seconds, default 15) and a size limit (the upload limit), and
-says in Chinese what went wrong (no network, no such page, not a web page, too large).
+timeout ($DASHBOARD_FETCH_TIMEOUT seconds, default 15) and a size limit (the upload limit),
+reaches only public addresses (loaders/netguard.py: not this machine nor the local network,
+unless the administrator allows it), and says in Chinese what went wrong (no network, no such
+page, not a web page, too large, an internal address).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from . import netguard
 from .errors import LoaderError
 
 PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
@@ -144,7 +147,7 @@ def fetch(url: str, max_bytes: int, timeout: float | None = None) -> tuple[bytes
     timeout = fetch_timeout() if timeout is None else timeout
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with netguard.opener(url).open(request, timeout=timeout) as response:
             kind = response.headers.get_content_type()
             if kind not in ("text/html", "application/xhtml+xml", "text/plain"):
                 raise LoaderError(f"这个链接不是网页（内容类型 {kind}），请把文件下载下来后直接上传。",

@@ -9,7 +9,7 @@ from PIL import Image
 from loaders.store import list_batches
 from tests.test_ocr import SENTENCE, line_image
 from tests.test_upload_page import open_upload, store, store_hash, texts, upload  # noqa: F401
-from tests.test_webpage import closed_port, server  # noqa: F401
+from tests.test_webpage import closed_port, local_server, server  # noqa: F401
 from ui.sources import CANCELLED, highlighted_page
 
 PASTED = "青柳社区新建共享书屋3处，累计服务居民1200余人次。"

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from loaders import netguard
 from loaders.cli import main
 from loaders.errors import LoaderError
 from loaders.pipeline import extract_document, tables_of
@@ -31,6 +32,7 @@ ROUTES = {
     "/slow": (200, "text/html", NEWS.encode(), 3),
     "/big": (200, "text/html", b"<html><body>" + "<p>很长的网页</p>".encode() * 5000 + b"</body></html>", 0),
     "/report.pdf": (200, "application/pdf", b"%PDF-1.4\n", 0),
+    "/moved": (302, "text/html", b"", 0),   # to an internal address (Handler)
 }
 
 
@@ -40,6 +42,9 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep(wait)
         try:
             self.send_response(status)
+            if self.path == "/moved":
+                port = self.server.server_address[1]
+                self.send_header("Location", f"http://127.0.0.2:{port}/news")
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -52,13 +57,21 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def server():
+def local_server():
+    """The pages, served on 127.0.0.1: an address links may not reach unless allowed."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server(local_server, monkeypatch):
+    """The local server, with local addresses allowed (as an administrator may for an intranet)."""
+    monkeypatch.setenv(netguard.SETTING, "1")
+    return local_server
 
 
 def closed_port() -> int:
@@ -174,3 +187,40 @@ def test_import_a_link_and_standard_input(server, tmp_path, monkeypatch, capsys)
     assert "已经导入过" in capsys.readouterr().err
     assert main(["import", server + "/missing", "--data", str(root)]) == 2
     assert len(list_batches(root)) == 2
+
+
+INTERNAL = ["http://127.0.0.1:{port}/news", "http://localhost:{port}/news", "http://[::1]:{port}/",
+            "http://10.0.0.8/admin", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]:{port}/news", "http://0.0.0.0:{port}/", "http://100.64.0.1/",
+            "https://127.0.0.1:{port}/news"]
+
+
+@pytest.mark.parametrize("link", INTERNAL)
+def test_links_to_this_machine_or_the_local_network_are_refused(local_server, link, monkeypatch):
+    monkeypatch.delenv(netguard.SETTING, raising=False)
+    port = local_server.rsplit(":", 1)[1]
+    with pytest.raises(LoaderError, match="本机或内部网络的地址.*DASHBOARD_FETCH_PRIVATE"):
+        read_link(link.format(port=port), timeout=2)
+
+
+def test_a_redirect_to_an_internal_address_is_refused(local_server, monkeypatch):
+    """The first address passes (taken for public here), the one redirected to does not: every
+    connection is checked, not only the link as typed."""
+    monkeypatch.delenv(netguard.SETTING, raising=False)
+    monkeypatch.setattr(netguard, "_public", lambda address: address == "127.0.0.1")
+    assert read_link(local_server + "/news").meta["title"]       # the check lets it through
+    with pytest.raises(LoaderError, match="127.0.0.2"):
+        read_link(local_server + "/moved")
+
+
+def test_through_a_proxy_the_link_is_checked_by_name(monkeypatch):
+    """A proxy (itself on the local network, as offices have them) connects for us: the link's
+    host is checked by name, and the proxy is reached."""
+    monkeypatch.delenv(netguard.SETTING, raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with pytest.raises(LoaderError, match="内部网络的地址（10.0.0.8）"):
+        read_link("http://10.0.0.8/admin", timeout=2)
+    with pytest.raises(LoaderError, match="无法打开这个链接"):   # the proxy refused: not our check
+        read_link("http://93.184.216.34/news", timeout=2)
