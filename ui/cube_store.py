@@ -60,12 +60,14 @@ def read_batch_rollups(root, batch_ids: list[str]) -> pd.DataFrame:
     return _concat(parts)
 
 
-def load_cubes(root, batches: pd.DataFrame, replaced: set[str]) -> "Cubes":
-    """The cubes of the live `batches` of the store at `root` (loaders.store)."""
+def load_cubes(root, batches: pd.DataFrame, replaced: set[str], versions=False) -> "Cubes":
+    """The cubes of the live `batches` of the store at `root` (loaders.store); `versions`:
+    their _versions when the caller has them."""
     from loaders.store import read_table
 
     ids = list(batches["batch_id"]) if "batch_id" in batches else []
-    versions = _versions(root, ids)
+    if versions is False:
+        versions = _versions(root, ids)
     path = _cache_path(root, versions, replaced) if versions is not None else None
     view, together = read_view(path)
     if view is None:

@@ -244,17 +244,17 @@ SMALL = ("communities", "initiatives", "documents")
 WHERE_KEPT = 2
 
 
-def _small_tables(root, ids, replaced) -> dict[str, pd.DataFrame]:
+def _small_tables(root, ids, replaced, versions) -> dict[str, pd.DataFrame]:
     """The small tables of the batches `ids`, kept per store version beside the summed rollups
     (ui/cube_cache.py): a fresh process of a store not changed since reads them from local
     files instead of the store (a database's 250k document rows at 10M claims: most of its
     cold start)."""
-    versions = _versions(root, ids)
     path = _cache_path(root, versions, replaced) if versions is not None else None
     arrow = read_tables(path, SMALL)
     if arrow is None:
+        # one chunk per table, not one per batch: pandas converts a thousand chunks slowly
         arrow = {t: read_table(t, [c.name for c in TABLES[t]], batch_ids=ids, root=root)
-                 for t in SMALL}
+                 .combine_chunks() for t in SMALL}
         if _versions(root, ids) == versions:   # no batch went while they were read
             write_tables(path, arrow)
     return {t: empty_frame(t) if not a.num_rows else
@@ -320,7 +320,9 @@ def load_dataset(root=None) -> Dataset:
             raise SchemaError(f"claims: null values in {nulls}")
         return text
 
-    small = {t: conform(t, frame) for t, frame in _small_tables(root, ids, replaced).items()}
+    versions = _versions(root, ids)   # once: the kept small tables' and rollups' key
+    small = {t: conform(t, frame) for t, frame in
+             _small_tables(root, ids, replaced, versions).items()}
     return _assemble(small["communities"], small["initiatives"], small["documents"], batches,
                      _load_numbers=load_numbers, _load_text=load_text, _load_where=load_where,
-                     _load_cubes=lambda: load_cubes(root, batches, replaced), root=root)
+                     _load_cubes=lambda: load_cubes(root, batches, replaced, versions), root=root)

@@ -204,13 +204,14 @@ def batch_manifests(root: str | os.PathLike | None = None, undone: bool = False)
     `folder` it sits in under undone/), in folder order."""
     folder = store_folder(root) / ("undone" if undone else "batches")
     rows = []
-    for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
+    for name in _batch_names(folder):
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:   # undone (or restored) since the folder was listed
+            with open(f"{folder}/{name}/{MANIFEST}", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (FileNotFoundError, NotADirectoryError):   # undone (or restored) since listed
             continue
         if undone:
-            data["folder"] = manifest.parent.name
+            data["folder"] = name
         rows.append(data)
     return rows
 
@@ -224,12 +225,22 @@ def store_signature(root: str | os.PathLike | None = None) -> tuple:
     """Changes whenever a batch is committed or undone: the cache key for readers."""
     folder = store_folder(root) / "batches"
     out = []
-    for p in sorted(folder.glob(f"*/{MANIFEST}")):
+    for name in _batch_names(folder):   # one listing and a stat per batch: no glob matching
         try:
-            out.append((p.parent.name, p.stat().st_mtime_ns))
-        except FileNotFoundError:   # undone since the folder was listed
+            out.append((name, os.stat(f"{folder}/{name}/{MANIFEST}").st_mtime_ns))
+        except (FileNotFoundError, NotADirectoryError):   # undone since the folder was listed
             continue
     return tuple(out)
+
+
+def _batch_names(folder: Path) -> list[str]:
+    """The names of the folders in `folder` (as glob's "*": not those starting with "."),
+    sorted; none if it does not exist."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+    except FileNotFoundError:
+        return []
 
 
 def batch_versions(root: str | os.PathLike | None = None) -> tuple[str, dict[str, int]]:

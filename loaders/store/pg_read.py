@@ -51,7 +51,11 @@ def _connect(url: str):
     if key not in _current:
         if _schema_version(conn) != HEAD:
             from . import postgres
-            postgres.engine(url)   # migrates; says so clearly when the server refuses us
+            try:
+                postgres.engine(url)   # migrates; says so clearly when the server refuses us
+            except BaseException:
+                conn.close()
+                raise
         _current.add(key)
     return conn
 
