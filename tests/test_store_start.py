@@ -77,6 +77,7 @@ from ui.dataset import load_dataset
 from ui.overview import build_overview
 from ui.queries import Filters
 from loaders import store
+store.clean_stale(sys.argv[1]), store.compact(sys.argv[1])   # what the app does at start (ui/state.py)
 ds = load_dataset(sys.argv[1])
 view = build_overview(ds, Filters())
 print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}
@@ -168,3 +169,30 @@ def test_small_tables_are_kept_per_store_version(root, monkeypatch):
     after_undo = _small(dataset.load_dataset(root))
     for name, frame in first.items():
         pd.testing.assert_frame_equal(after_undo[name], frame)
+
+
+APP_START = r"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=120)
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}
+                                    & {"sqlalchemy", "alembic"}),
+                  "metrics": {m.label: m.value for m in at.metric}}))
+"""
+
+
+def test_the_app_opens_on_a_current_database_without_sqlalchemy(pg_database):
+    """The overview page as the app runs it (ui/state.py: the stale-commit sweep, compaction,
+    the signature, the dataset), in a process of its own."""
+    commit(pg_database, "b1", "2025-01-01T00:00:00+08:00", n=3)
+    store.list_batches(pg_database)   # migrated (here), so the app's process finds it current
+    done = subprocess.run([sys.executable, "-c", APP_START, str(ROOT / "dashboard.py")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT),
+                               "DASHBOARD_DATABASE_URL": pg_database})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["metrics"]["数据条数"] == "3"
+    assert out["modules"] == []

@@ -162,8 +162,8 @@ def batch_versions(root: str | os.PathLike | None = None) -> tuple[str, dict[str
 def clean_stale(root: str | os.PathLike | None = None, older_than: float = STALE_AFTER) -> list[str]:
     """Remove what killed commits left behind (the folder store's temporary folders; a database
     rolls a killed transaction back itself); return their names."""
-    pg, target = _backend(root)
-    return [] if pg else parquet.clean_stale(target, older_than)
+    target = store_root(root)   # (not _backend: a database needs no module imported for this)
+    return [] if isinstance(target, str) else parquet.clean_stale(target, older_than)
 
 
 def load_tables(root: str | os.PathLike | None = None) -> Tables:
@@ -205,8 +205,8 @@ def compact(root: str | os.PathLike | None = None) -> int:
     """Pack the files of small batches into larger ones, keeping every batch's id, manifest,
     undo and restore (loaders/store/packs.py); returns how many batches were packed. A database
     has nothing to pack."""
-    pg, target = _backend(root)
-    if pg is not None:
+    target = store_root(root)
+    if isinstance(target, str):
         return 0
     from . import packs
     return packs.compact(target)
