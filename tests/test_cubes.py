@@ -90,6 +90,9 @@ def _views(ds) -> list[tuple[Filters, str | None]]:
         (Filters(batch=(batches[1],)), None),
         (Filters(batch=tuple(batches)), None),
         (Filters(batch=(batches[0], batches[-1]), district=(districts[-1],)), None),
+        # stocks: the district × programme view from the claims of that indicator alone
+        (Filters(), "volunteers"), (Filters(district=(districts[0],)), "population"),
+        (Filters(status=("planned",)), "households"), (Filters(batch=(batches[1],)), "space_area"),
     ]
 
 

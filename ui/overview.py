@@ -2,7 +2,7 @@
 Streamlit here), so the page and the benchmark run exactly the same code."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -37,8 +37,9 @@ class Overview:
 def build_overview(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
     """`heat`: the indicator whose achieved total the district × programme view shows (None:
     the number of facts). From the batches' rollups when they answer the filters exactly
-    (ui/cubes.py), else from the claims the filters keep."""
-    if ds.cubes.answers(filters) and cubes.answers_heat(heat):
+    (ui/cubes.py; a stock `heat`'s view from the claims of that indicator alone), else from
+    the claims the filters keep."""
+    if ds.cubes.answers(filters):
         return overview_from_rollups(ds, filters, heat)
     return overview_from_claims(ds, filters, heat)
 
@@ -53,9 +54,20 @@ def overview_from_rollups(ds: Dataset, filters: Filters, heat: str | None = None
     totals = cubes.totals(s)
     return _overview(scope, communities, totals, {
         "by_district": cubes.count_facts(s, ["district", "status"]),
-        "matrix": cubes.district_programme(s, heat),
+        "matrix": cubes.district_programme(s, heat) if cubes.answers_heat(heat)
+        else stock_matrix(ds, filters, heat),
         "by_programme": cubes.count_facts(s, ["programme", "status"]),
     }, heat, (s.facts, s.mentions, s.docs, s.doc_count))
+
+
+def stock_matrix(ds: Dataset, filters: Filters, heat: str) -> pd.DataFrame:
+    """district_programme_matrix of a stock indicator (each place's figure per programme, which
+    the rollups do not keep) from the claims of that indicator alone, the filters pushed down
+    to the store: the same facts as among every claim the filters keep, since a fact's mentions
+    all share its indicator."""
+    if filters.indicator and heat not in filters.indicator:
+        return pd.DataFrame()   # none of the kept claims is of that indicator
+    return district_programme_matrix(scope_of(ds, replace(filters, indicator=(heat,))).facts, heat)
 
 
 def overview_from_claims(ds: Dataset, filters: Filters, heat: str | None = None) -> Overview:
