@@ -53,28 +53,36 @@ def table(rows) -> pd.DataFrame:
 
 
 def _read_cache(path: Path | None) -> tuple[pd.DataFrame | None, set]:
-    import pyarrow.parquet as pq
     if path is None:
         return None, set()
     try:
-        rows = pq.read_table(path, read_dictionary=list(KEYS))
+        rows = _read_arrow(path)
         meta = json.loads((rows.schema.metadata or {})[b"sum"])
         return table(rows), set(meta["together"])
     except (OSError, KeyError, ValueError, TypeError, pa.ArrowInvalid):
         return None, set()
 
 
-def write_rows(path: Path, rows: pd.DataFrame) -> None:
+def _arrow_rows(rows: pd.DataFrame) -> pa.Table:
     """Rollup rows in the rollups table's form (as the store keeps them)."""
+    return pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
+                                preserve_index=False)
+
+
+def _read_arrow(path: Path) -> pa.Table:
     import pyarrow.parquet as pq
-    pq.write_table(pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
-                                        preserve_index=False), path)
+    return pq.read_table(path, read_dictionary=list(KEYS))
+
+
+def write_rows(path: Path, rows: pd.DataFrame) -> None:
+    """Rollup rows to a Parquet file, as the store keeps them."""
+    import pyarrow.parquet as pq
+    pq.write_table(_arrow_rows(rows), path)
 
 
 def read_rows(path: Path) -> pd.DataFrame:
     """Rollup rows written by write_rows, as the store's are read (keys dictionary-encoded)."""
-    import pyarrow.parquet as pq
-    return table(pq.read_table(path, read_dictionary=list(KEYS)))
+    return table(_read_arrow(path))
 
 
 def kept_sums(path: Path | None):
@@ -128,9 +136,7 @@ def _write_cache(path: Path | None, rows: pd.DataFrame, meta: dict) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrow = pa.Table.from_pandas(conform("rollups", rows), schema=arrow_schema("rollups"),
-                                     preserve_index=False)
-        arrow = arrow.replace_schema_metadata({"sum": json.dumps({**meta, "version": VERSION})})
+        arrow = _arrow_rows(rows).replace_schema_metadata({"sum": json.dumps({**meta, "version": VERSION})})
         _write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
         _prune(path.parent)
     except OSError:

@@ -13,6 +13,9 @@ claims, and a store holding such batches is summed whole.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -184,27 +187,28 @@ class _Made:
         self.root, self.batch_ids = root, batch_ids
         self.docs: dict[str, pd.DataFrame] = {}
         self._kept: dict[str, pd.DataFrame] = {}
+        self._files: dict[str, Path] = {}
         self._dir = None
 
     def __enter__(self) -> "_Made":
-        import tempfile
         if len(self.batch_ids) > CHUNK:
             self._dir = tempfile.TemporaryDirectory(prefix="dashboard-rollups-")
-        for i, b in enumerate(self.batch_ids):
-            rows = rollup_rows(*_claims(self.root, [b], set()))
-            self.docs[b] = rows[(rows["cube"] == "docs").to_numpy()]
-            if self._dir is None:
-                self._kept[b] = rows
-            else:
-                write_rows(self._file(b), rows)
+        try:
+            for b in self.batch_ids:
+                rows = rollup_rows(*_claims(self.root, [b], set()))
+                self.docs[b] = rows[(rows["cube"] == "docs").to_numpy()]
+                if self._dir is None:
+                    self._kept[b] = rows
+                else:
+                    self._files[b] = Path(self._dir.name) / f"{len(self._files)}.parquet"
+                    write_rows(self._files[b], rows)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
-    def _file(self, b: str):
-        from pathlib import Path
-        return Path(self._dir.name) / f"{list(self.docs).index(b)}.parquet"
-
     def rows(self, b: str) -> pd.DataFrame:
-        return self._kept[b] if self._dir is None else read_rows(self._file(b))
+        return self._kept[b] if self._dir is None else read_rows(self._files[b])
 
     def __exit__(self, *exc) -> None:
         if self._dir is not None:
